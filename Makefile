@@ -1,0 +1,105 @@
+# stockade - build, test, install.
+#
+#   make                 libstockade.a, libstockade.so and the CLI in build/
+#   make check           install missing packages, build, run every test
+#   make demo            run an untrusted Python program sandboxed
+#   make SAN=1 check     the same under AddressSanitizer + UBSan
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+PYTHON ?= /usr/bin/python3
+
+VERSION := 0.1.0
+SONAME := libstockade.so.0
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wimplicit-fallthrough -Wundef -Wvla -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -fPIC -D_FORTIFY_SOURCE=2 \
+	-fstack-protector-strong -Iinclude -Isrc/lib
+LDFLAGS ?=
+LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+
+ifeq ($(SAN),1)
+BUILD := build-san
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all -U_FORTIFY_SOURCE
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC := $(wildcard src/lib/*.c)
+LIB_OBJ := $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
+CLI_SRC := $(wildcard src/cli/*.c)
+CLI_OBJ := $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/stockade $(BUILD)/libstockade.a $(BUILD)/libstockade.so
+
+$(BUILD)/lib/%.o: src/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/cli/%.o: src/cli/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libstockade.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libstockade.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The CLI links the library statically: one file to copy, no loader search.
+$(BUILD)/stockade: $(CLI_OBJ) $(BUILD)/libstockade.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libstockade.a $(LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstockade.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstockade.a $(LIBS) -lcmocka
+
+deps:
+	scripts/install-deps
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+
+e2e: $(BUILD)/stockade
+	STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q tests/e2e
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) e2e
+
+demo: deps
+	$(MAKE) all
+	@scripts/demo $(BUILD)/stockade
+
+bench: all
+	bench/spawn.sh --stockade $(BUILD)/stockade
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/stockade $(DESTDIR)$(PREFIX)/bin/stockade
+	install -m 0644 $(BUILD)/libstockade.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/libstockade.so \
+		$(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libstockade.so
+	install -m 0644 include/stockade.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 docs/stockade.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+format:
+	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps unit e2e check demo bench install format clean
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,166 @@
+/*
+ * stockade.h - run an untrusted program inside an OS-level sandbox.
+ *
+ * Usage pattern:
+ *
+ *   1. Create a policy.  It starts as the default policy: every layer on,
+ *      a read-only /usr, a tmpfs /tmp, a clean environment, no network.
+ *
+ *        struct stk_error *err = NULL;
+ *        struct stk_policy *p = stk_policy_new();
+ *
+ *   2. Set it.  Setters validate and return a negative errno with *err
+ *      filled; they have no side effect on failure.
+ *
+ *        const char *argv[] = {"python3", "-I", "-c", "print(1)", NULL};
+ *        if (stk_policy_set_command(p, argv, &err) < 0 ||
+ *            stk_policy_add_bind(p, "/srv/data", "/data", STK_BIND_RO, &err) <
+ * 0) goto fail;
+ *
+ *   3. Run.  The call blocks until every process of the run is dead and
+ *      reaped.  It fills *record whenever it can, also on failure.
+ *
+ *        struct stk_record *rec = NULL;
+ *        int r = stk_run(p, &rec, &err);
+ *
+ *   4. Read the record.
+ *
+ *        printf("%s exit=%d\n", stk_record_verdict(rec),
+ * stk_record_exit_code(rec)); char *json = stk_record_to_json(rec);
+ *
+ *   5. Free what you own.
+ *
+ *        free(json);
+ *        stk_record_free(rec);
+ *        stk_policy_free(p);
+ *        stk_error_free(err);
+ *
+ * Ownership: every pointer argument is borrowed (strings are copied); every
+ * object returned through an out-parameter or as char * is the caller's.
+ * The library never exits and never writes to stdout or stderr itself except
+ * to pass the sandbox's own output through.
+ *
+ * Errors: functions that can fail return 0 (or a non-negative value) on
+ * success and -errno on failure, and fill *err when err is not NULL.  A
+ * failed run still yields a record whose verdict is "setup-error".
+ */
+#ifndef STOCKADE_H
+#define STOCKADE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STK_VERSION "0.1.0"
+/* Bumped whenever a field of the JSON run record changes meaning. */
+#define STK_RECORD_VERSION 1
+
+/* Exit statuses of the CLI, besides the payload's own. */
+enum stk_exit {
+	STK_EXIT_SETUP = 125,	 /* stockade failed: bad option, setup step */
+	STK_EXIT_NOEXEC = 126,	 /* the command exists but cannot be run */
+	STK_EXIT_NOTFOUND = 127, /* the command does not exist in the sandbox */
+	STK_EXIT_SIGNAL_BASE = 128, /* + N: the payload died of signal N */
+};
+
+/* ---- errors -------------------------------------------------------- */
+
+struct stk_error {
+	int errnum;    /* positive errno */
+	char *step;    /* owned; what failed: "--ro", "mount /usr", "execve" */
+	char *message; /* owned; complete sentence for a human */
+};
+
+void stk_error_free(struct stk_error *err);
+
+/* ---- parsing helpers (shared by the CLI, profiles and the service) -- */
+
+/* "4096", "64k", "256M", "1.5G", "2T" (binary units, case-insensitive, an
+ * optional trailing "B" or "iB").  Refuses negatives, junk and overflow. */
+int stk_parse_size(const char *text, uint64_t *bytes, struct stk_error **err);
+/* "2", "1.5s", "500ms", "250us", "2m", "1h" (a bare number is seconds);
+ * the result is in nanoseconds. */
+int stk_parse_duration(const char *text, uint64_t *ns, struct stk_error **err);
+/* Checks that PATH is absolute, has no "." or ".." component and no NUL,
+ * and writes its normal form (no repeated or trailing slash) to out. */
+int stk_path_normalize(const char *path, char *out, size_t size,
+		       struct stk_error **err);
+
+/* ---- policy -------------------------------------------------------- */
+
+struct stk_policy;
+
+enum stk_bind_flags {
+	STK_BIND_RO = 0,      /* read-only, nosuid, nodev (recursive) */
+	STK_BIND_RW = 1 << 0, /* writable, still nosuid, nodev */
+};
+
+/* The default policy; see the README for what it contains. */
+struct stk_policy *stk_policy_new(void);
+void stk_policy_free(struct stk_policy *policy);
+
+/* argv[0] is looked up in the sandbox's PATH when it has no slash. */
+int stk_policy_set_command(struct stk_policy *p, const char *const argv[],
+			   struct stk_error **err);
+/* HOST must exist; PATH (absolute, inside) defaults to HOST when NULL. */
+int stk_policy_add_bind(struct stk_policy *p, const char *host,
+			const char *path, unsigned flags,
+			struct stk_error **err);
+/* size 0 means the default tmpfs size. */
+int stk_policy_add_tmpfs(struct stk_policy *p, const char *path, uint64_t size,
+			 struct stk_error **err);
+/* Copies a host file or tree into a tmpfs of the sandbox before the start;
+ * the program sees only the copy, owned by the sandbox user. */
+int stk_policy_add_copy(struct stk_policy *p, const char *host,
+			const char *path, struct stk_error **err);
+int stk_policy_set_chdir(struct stk_policy *p, const char *path,
+			 struct stk_error **err);
+/* value NULL removes NAME from the sandbox's environment. */
+int stk_policy_set_env(struct stk_policy *p, const char *name,
+		       const char *value, struct stk_error **err);
+int stk_policy_set_hostname(struct stk_policy *p, const char *name,
+			    struct stk_error **err);
+/* Where the sandbox's stdin comes from and where its stdout and stderr go
+ * (the supervisor copies them through pipes).  Defaults: 0, 1, 2. */
+int stk_policy_set_stdio(struct stk_policy *p, int in, int out, int err_fd,
+			 struct stk_error **err);
+/* When on, stk_run blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the
+ * calling thread while it runs and passes each one to the sandbox; a
+ * second one kills the sandbox.  Off by default (a library should not take
+ * a process's signals unasked); the CLI turns it on. */
+void stk_policy_set_forward_signals(struct stk_policy *p, bool on);
+
+/* ---- run ----------------------------------------------------------- */
+
+struct stk_record;
+
+/* Returns 0 when the payload ran (whatever its verdict), -errno when the
+ * run could not start.  *record is filled in both cases when memory
+ * allows; it is the caller's. */
+int stk_run(const struct stk_policy *p, struct stk_record **record,
+	    struct stk_error **err);
+
+/* ---- record -------------------------------------------------------- */
+
+/* "ok", "exit", "signal", "setup-error" (and later the limits). */
+const char *stk_record_verdict(const struct stk_record *r);
+int stk_record_exit_code(const struct stk_record *r); /* -1 if none */
+int stk_record_signal(const struct stk_record *r);    /* 0 if none */
+double stk_record_wall_seconds(const struct stk_record *r);
+/* The status the CLI exits with: the payload's, 128+N, 125, 126 or 127. */
+int stk_record_exit_status(const struct stk_record *r);
+/* The record as JSON text (schema in docs/record.md); caller frees. */
+char *stk_record_to_json(const struct stk_record *r);
+/* One line for humans, e.g. "stockade: ok after 0.012 s wall, 0.004 s CPU";
+ * caller frees. */
+char *stk_record_summary(const struct stk_record *r);
+void stk_record_free(struct stk_record *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,550 @@
+/* mount.c - the sandbox's file system: a new root on tmpfs holding only
+ * what the policy binds, /proc, a minimal /dev, size-limited tmpfs mounts,
+ * and synthesized /etc files; pivot_root into it and detach the old root.
+ *
+ * The supervisor turns the policy into an ordered list of mount ops
+ * (plan_mounts).  The child applies them with the new mount API: each
+ * host tree is cloned with open_tree and made read-only, nosuid and nodev
+ * recursively by one mount_setattr call - no parsing of
+ * /proc/self/mountinfo, no remount per submount.  Every path inside the new
+ * root is resolved beneath it without following symlinks, so nothing a
+ * bound directory contains can redirect a mount. */
+#define _GNU_SOURCE
+#include "plan.h"
+
+#include "cleanup.h"
+#include "error.h"
+#include "sys.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The root itself holds only mount points and the files below. */
+#define ROOT_TMPFS_SIZE "1048576"
+/* A --copy of a tree keeps one fd per file until the child copies it. */
+#define COPY_MAX_FILES 1024
+
+static const char *const devices[] = {"null", "zero", "full", "random",
+				      "urandom"};
+static const char *const dev_links[][2] = {
+	{"fd", "/proc/self/fd"},
+	{"stdin", "/proc/self/fd/0"},
+	{"stdout", "/proc/self/fd/1"},
+	{"stderr", "/proc/self/fd/2"},
+};
+
+/* ---- planning, in the supervisor ----------------------------------- */
+
+static int add_op(struct plan *plan, const struct mount_op *op,
+		  const char *dest)
+{
+	struct mount_op *ops =
+		reallocarray(plan->ops, plan->n_ops + 1, sizeof(*ops));
+	if (!ops)
+		return -ENOMEM;
+	plan->ops = ops;
+	ops[plan->n_ops] = *op;
+	ops[plan->n_ops].dest = strdup(dest[0] == '/' ? dest + 1 : dest);
+	if (!ops[plan->n_ops].dest)
+		return -ENOMEM;
+	plan->n_ops++;
+	return 0;
+}
+
+static int add_text(struct plan *plan, enum op_kind kind, const char *dest,
+		    const char *text, mode_t mode)
+{
+	struct mount_op op = {.kind = kind, .mode = mode, .fd = -1};
+	op.source = strdup(text);
+	if (!op.source)
+		return -ENOMEM;
+	op.length = strlen(text);
+	int r = add_op(plan, &op, dest);
+	if (r < 0)
+		free(op.source);
+	return r;
+}
+
+static int add_tmpfs(struct plan *plan, const char *dest, uint64_t size,
+		     mode_t mode)
+{
+	struct mount_op op = {.kind = OP_TMPFS, .mode = mode, .fd = -1};
+	snprintf(op.size, sizeof(op.size), "%llu", (unsigned long long)size);
+	return add_op(plan, &op, dest);
+}
+
+static int plan_bind(struct plan *plan, const struct bind *b,
+		     struct stk_error **err)
+{
+	const char *step = (b->flags & STK_BIND_RW) ? "--rw" : "--ro";
+	struct stat st;
+	struct mount_op op = {.kind = OP_BIND,
+			      .read_only = !(b->flags & STK_BIND_RW),
+			      .fd = -1};
+
+	if (b->origin == BIND_MIRROR) {
+		if (lstat(b->host, &st) < 0)
+			return 0; /* not on this host: nothing to mirror */
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n =
+				readlink(b->host, target, sizeof(target) - 1);
+			if (n < 0)
+				return 0;
+			target[n] = '\0';
+			return add_text(plan, OP_SYMLINK, b->path, target, 0);
+		}
+		op.optional = true;
+	} else if (stat(b->host, &st) < 0) {
+		return stk_error_set(err, errno, step, "%s %s: %s", step,
+				     b->host, strerror(errno));
+	}
+	op.is_dir = S_ISDIR(st.st_mode);
+	op.source = strdup(b->host);
+	if (!op.source)
+		return -ENOMEM;
+	int r = add_op(plan, &op, b->path);
+	if (r < 0)
+		free(op.source);
+	return r;
+}
+
+static int plan_copy_tree(struct plan *plan, const char *host, const char *dest,
+			  size_t *files, struct stk_error **err)
+{
+	struct stat st;
+	if (lstat(host, &st) < 0)
+		return stk_error_set(err, errno, "--copy", "--copy %s: %s",
+				     host, strerror(errno));
+	struct mount_op op = {.mode = st.st_mode & 0777, .fd = -1};
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(host, target, sizeof(target) - 1);
+		if (n < 0)
+			return stk_error_set(err, errno, "--copy",
+					     "--copy %s: %s", host,
+					     strerror(errno));
+		target[n] = '\0';
+		return add_text(plan, OP_SYMLINK, dest, target, 0);
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (++*files > COPY_MAX_FILES)
+			return stk_error_set(err, EMFILE, "--copy",
+					     "--copy: more than %d files",
+					     COPY_MAX_FILES);
+		op.kind = OP_COPY_FILE;
+		op.fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (op.fd < 0)
+			return stk_error_set(err, errno, "--copy",
+					     "--copy %s: %s", host,
+					     strerror(errno));
+		int r = add_op(plan, &op, dest);
+		if (r < 0)
+			close(op.fd);
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return stk_error_set(err, EINVAL, "--copy",
+				     "--copy %s: not a file, directory or "
+				     "symlink",
+				     host);
+	op.kind = OP_DIR;
+	int r = add_op(plan, &op, dest);
+	if (r < 0)
+		return r;
+	DIR *dir = opendir(host);
+	if (!dir)
+		return stk_error_set(err, errno, "--copy", "--copy %s: %s",
+				     host, strerror(errno));
+	struct dirent *e;
+	while (r >= 0 && (e = readdir(dir))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		_cleanup_free_ char *h = NULL, *d = NULL;
+		if (asprintf(&h, "%s/%s", host, e->d_name) < 0 ||
+		    asprintf(&d, "%s/%s", dest, e->d_name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		r = plan_copy_tree(plan, h, d, files, err);
+	}
+	closedir(dir);
+	return r;
+}
+
+/* A copy lands in a tmpfs of the sandbox, never in a bind: it must not
+ * write to the host, and it must fit a size limit. */
+static bool under_tmpfs(const struct stk_policy *policy, const char *path)
+{
+	for (size_t i = 0; i < policy->n_tmpfs; i++) {
+		size_t len = strlen(policy->tmpfs[i].path);
+		if (strncmp(path, policy->tmpfs[i].path, len) == 0 &&
+		    path[len] == '/')
+			return true;
+	}
+	return false;
+}
+
+static size_t depth(const char *dest)
+{
+	size_t n = 1;
+	for (; *dest; dest++)
+		n += *dest == '/';
+	return n;
+}
+
+/* Parents before children, and otherwise the order of the policy: a
+ * stable insertion sort on the number of components. */
+static void sort_by_depth(struct mount_op *ops, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct mount_op op = ops[i];
+		size_t d = depth(op.dest), j = i;
+		for (; j > 0 && depth(ops[j - 1].dest) > d; j--)
+			ops[j] = ops[j - 1];
+		ops[j] = op;
+	}
+}
+
+static int plan_etc(struct plan *plan, const struct stk_policy *policy)
+{
+	char text[512];
+	int r = add_text(plan, OP_DIR, "etc", "", 0755);
+	snprintf(text, sizeof(text),
+		 "%s:x:%u:%u:stockade sandbox:/tmp:/bin/sh\n"
+		 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		 STK_SANDBOX_USER, STK_SANDBOX_UID, STK_SANDBOX_GID);
+	if (r >= 0)
+		r = add_text(plan, OP_FILE, "etc/passwd", text, 0644);
+	snprintf(text, sizeof(text), "%s:x:%u:\nnogroup:x:65534:\n",
+		 STK_SANDBOX_USER, STK_SANDBOX_GID);
+	if (r >= 0)
+		r = add_text(plan, OP_FILE, "etc/group", text, 0644);
+	snprintf(text, sizeof(text),
+		 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+		 "ip6-loopback\n127.0.1.1\t%s\n",
+		 policy->hostname);
+	if (r >= 0)
+		r = add_text(plan, OP_FILE, "etc/hosts", text, 0644);
+	snprintf(text, sizeof(text), "%s\n", policy->hostname);
+	if (r >= 0)
+		r = add_text(plan, OP_FILE, "etc/hostname", text, 0644);
+	/* Only files: there is no network and no directory service. */
+	if (r >= 0)
+		r = add_text(plan, OP_FILE, "etc/nsswitch.conf",
+			     "passwd: files\ngroup: files\nshadow: files\n"
+			     "hosts: files\n",
+			     0644);
+	return r;
+}
+
+static int plan_dev(struct plan *plan)
+{
+	char dest[32];
+	int r = add_text(plan, OP_DIR, "dev", "", 0755);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(devices); i++) {
+		struct mount_op op = {.kind = OP_DEVICE, .fd = -1};
+		snprintf(dest, sizeof(dest), "dev/%s", devices[i]);
+		if (asprintf(&op.source, "/%s", dest) < 0)
+			return -ENOMEM;
+		r = add_op(plan, &op, dest);
+		if (r < 0)
+			free(op.source);
+	}
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(dev_links); i++) {
+		snprintf(dest, sizeof(dest), "dev/%s", dev_links[i][0]);
+		r = add_text(plan, OP_SYMLINK, dest, dev_links[i][1], 0);
+	}
+	if (r >= 0)
+		r = add_tmpfs(plan, "dev/shm", STK_DEFAULT_TMPFS_SIZE, 01777);
+	return r;
+}
+
+int plan_mounts(struct plan *plan, const struct stk_policy *policy,
+		struct stk_error **err)
+{
+	int r = 0;
+	for (size_t i = 0; r >= 0 && i < policy->n_binds; i++)
+		r = plan_bind(plan, &policy->binds[i], err);
+	for (size_t i = 0; r >= 0 && i < policy->n_tmpfs; i++)
+		r = add_tmpfs(plan, policy->tmpfs[i].path,
+			      policy->tmpfs[i].size,
+			      policy->tmpfs[i].user ? 0755 : 01777);
+	if (r >= 0) {
+		struct mount_op op = {.kind = OP_PROC, .fd = -1};
+		r = add_op(plan, &op, "proc");
+	}
+	if (r >= 0)
+		r = plan_dev(plan);
+	if (r >= 0)
+		r = plan_etc(plan, policy);
+	size_t files = 0;
+	for (size_t i = 0; r >= 0 && i < policy->n_copies; i++) {
+		const struct copy *c = &policy->copies[i];
+		if (!under_tmpfs(policy, c->path))
+			return stk_error_set(err, EINVAL, "--copy",
+					     "--copy %s:%s: the destination "
+					     "must lie inside a tmpfs "
+					     "(/tmp or a --tmpfs)",
+					     c->host, c->path);
+		r = plan_copy_tree(plan, c->host, c->path, &files, err);
+	}
+	if (r < 0)
+		return stk_error_set(err, -r, "plan", "planning the mounts: %s",
+				     strerror(-r));
+	sort_by_depth(plan->ops, plan->n_ops);
+	return 0;
+}
+
+void plan_release(struct plan *plan)
+{
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		free(plan->ops[i].dest);
+		free(plan->ops[i].source);
+		if (plan->ops[i].fd >= 0)
+			close(plan->ops[i].fd);
+	}
+	free(plan->ops);
+	for (char **e = plan->envp; e && *e; e++)
+		free(*e);
+	free(plan->envp);
+	*plan = (struct plan){0};
+}
+
+/* ---- applying, in the child: async-signal-safe only ----------------- */
+
+int mount_clone_sources(struct plan *plan, struct report *fail)
+{
+	/* Nothing mounted in here may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return step_failed(fail, STEP_MOUNT_PRIVATE, -1, errno);
+
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		struct mount_op *op = &plan->ops[i];
+		if (op->kind != OP_BIND && op->kind != OP_DEVICE)
+			continue;
+		/* A bound tree takes its submounts along (recursive), and
+		 * every one of them gets the same restrictions below. */
+		unsigned rec = op->kind == OP_BIND ? AT_RECURSIVE : 0;
+		int fd = sys_open_tree(AT_FDCWD, op->source,
+				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					       rec);
+		if (fd < 0 && errno == ENOENT && op->optional)
+			continue;
+		if (fd < 0)
+			return step_failed(fail, STEP_OPEN_TREE, (int)i, errno);
+		struct mount_attr attr = {.propagation = MS_PRIVATE};
+		if (op->kind == OP_DEVICE)
+			attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+		else
+			attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					(op->read_only ? MOUNT_ATTR_RDONLY : 0);
+		if (sys_mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr) < 0)
+			return step_failed(fail, STEP_BIND_ATTRS, (int)i,
+					   errno);
+		op->fd = fd;
+	}
+	return 0;
+}
+
+static int open_beneath(int dir, const char *name)
+{
+	return sys_openat2(dir, name, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				   RESOLVE_NO_MAGICLINKS);
+}
+
+/* Opens the directory that will hold dest, creating missing ones, one
+ * component at a time beneath root and never through a symlink.  On
+ * success *base points at the last component inside buf. */
+static int open_parent(int root, const char *dest, char *buf, size_t size,
+		       const char **base)
+{
+	size_t len = strlen(dest);
+	if (len >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, dest, len + 1);
+	int dir = open_beneath(root, ".");
+	char *part = buf, *slash;
+	while (dir >= 0 && (slash = strchr(part, '/'))) {
+		*slash = '\0';
+		int next = open_beneath(dir, part);
+		if (next < 0 && errno == ENOENT &&
+		    (mkdirat(dir, part, 0755) == 0 || errno == EEXIST))
+			next = open_beneath(dir, part);
+		int saved = errno;
+		close(dir);
+		errno = saved;
+		dir = next;
+		part = slash + 1;
+	}
+	*base = part;
+	return dir;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int copy_fd(int out, int in)
+{
+	for (;;) {
+		ssize_t n = sendfile(out, in, NULL, 1 << 30);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int new_fs(const char *type, const struct mount_op *op)
+{
+	int fs = sys_fsopen(type, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	int r = 0;
+	if (op && op->kind == OP_TMPFS) {
+		char mode[8] = {'0',
+				'0' + ((op->mode >> 9) & 7),
+				'0' + ((op->mode >> 6) & 7),
+				'0' + ((op->mode >> 3) & 7),
+				'0' + (op->mode & 7),
+				'\0'};
+		r = sys_fsconfig(fs, FSCONFIG_SET_STRING, "size", op->size, 0);
+		if (r == 0)
+			r = sys_fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode,
+					 0);
+	}
+	if (r == 0)
+		r = sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+	unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	if (op && op->kind == OP_PROC)
+		attrs |= MOUNT_ATTR_NOEXEC;
+	int mnt = r == 0 ? sys_fsmount(fs, FSMOUNT_CLOEXEC, attrs) : -1;
+	int saved = errno;
+	close(fs);
+	errno = saved;
+	return mnt;
+}
+
+static int attach(int mnt, int dir, const char *base, bool is_dir)
+{
+	if (is_dir) {
+		if (mkdirat(dir, base, 0755) < 0 && errno != EEXIST)
+			return -1;
+	} else {
+		int fd = openat(dir, base,
+				O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+				0444);
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
+	return sys_move_mount(mnt, "", dir, base, MOVE_MOUNT_F_EMPTY_PATH);
+}
+
+static enum step apply_op(struct mount_op *op, int dir, const char *base)
+{
+	int fd, mnt;
+	switch (op->kind) {
+	case OP_DIR:
+		return mkdirat(dir, base, op->mode) < 0 && errno != EEXIST
+			       ? STEP_MKDIR
+			       : STEP_COUNT;
+	case OP_BIND:
+	case OP_DEVICE:
+		if (op->fd < 0)
+			return STEP_COUNT; /* optional and absent */
+		return attach(op->fd, dir, base, op->is_dir) < 0 ? STEP_MOUNT
+								 : STEP_COUNT;
+	case OP_SYMLINK:
+		return symlinkat(op->source, dir, base) < 0 ? STEP_SYMLINK
+							    : STEP_COUNT;
+	case OP_FILE:
+	case OP_COPY_FILE:
+		fd = openat(dir, base,
+			    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC |
+				    O_NOFOLLOW,
+			    op->mode);
+		if (fd < 0)
+			return STEP_WRITE_FILE;
+		int r = op->kind == OP_FILE
+				? write_all(fd, op->source, op->length)
+				: copy_fd(fd, op->fd);
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return r < 0 ? STEP_WRITE_FILE : STEP_COUNT;
+	case OP_TMPFS:
+	case OP_PROC:
+		mnt = new_fs(op->kind == OP_TMPFS ? "tmpfs" : "proc", op);
+		if (mnt < 0 || attach(mnt, dir, base, true) < 0)
+			return op->kind == OP_TMPFS ? STEP_TMPFS : STEP_PROC;
+		close(mnt);
+		return STEP_COUNT;
+	}
+	errno = EINVAL;
+	return STEP_MOUNT;
+}
+
+int mount_build_root(struct plan *plan, struct report *fail)
+{
+	/* The new root is a small tmpfs attached over /tmp of this mount
+	 * namespace's copy of the host tree (the host's /tmp is untouched):
+	 * every host tree the plan binds was cloned before, so nothing
+	 * needed is hidden by it. */
+	struct mount_op root_op = {.kind = OP_TMPFS, .mode = 0755};
+	memcpy(root_op.size, ROOT_TMPFS_SIZE, sizeof(ROOT_TMPFS_SIZE));
+	int root = new_fs("tmpfs", &root_op);
+	if (root < 0 || sys_move_mount(root, "", AT_FDCWD, "/tmp",
+				       MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return step_failed(fail, STEP_ROOT, -1, errno);
+
+	char buf[PATH_MAX];
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		struct mount_op *op = &plan->ops[i];
+		const char *base;
+		int dir = open_parent(root, op->dest, buf, sizeof(buf), &base);
+		if (dir < 0)
+			return step_failed(fail, STEP_MKDIR, (int)i, errno);
+		enum step failed = apply_op(op, dir, base);
+		int saved = errno;
+		close(dir);
+		if (failed != STEP_COUNT)
+			return step_failed(fail, failed, (int)i, saved);
+	}
+
+	/* pivot_root(".", ".") stacks the old root on the new one; the
+	 * detach then drops the whole host tree from this namespace, so no
+	 * path, however crafted, leads back to it. */
+	if (fchdir(root) < 0 || sys_pivot_root(".", ".") < 0)
+		return step_failed(fail, STEP_PIVOT_ROOT, -1, errno);
+	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return step_failed(fail, STEP_DETACH_OLD_ROOT, -1, errno);
+	close(root);
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
+		return step_failed(fail, STEP_ROOT_READ_ONLY, -1, errno);
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* ns.c - the namespaces' contents: id maps, host name, loopback.
+ *
+ * The namespaces themselves come from one clone3 call in spawn.c; this
+ * file fills them.  The supervisor writes the id maps from outside (in root
+ * mode only it may map a uid other than its own); the child names its UTS
+ * namespace and brings up the loopback of its network namespace, the only
+ * interface it has. */
+#define _GNU_SOURCE
+#include "plan.h"
+
+#include "cleanup.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int write_proc(pid_t pid, const char *file, const char *text,
+		      struct stk_error **err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		return stk_error_set(err, errno, "id-map",
+				     "writing %s of the sandbox: %s", file,
+				     strerror(errno));
+	return 0;
+}
+
+int ns_write_id_maps(pid_t pid, const struct plan *plan, struct stk_error **err)
+{
+	char map[64];
+	int r = 0;
+	/* Without privilege the kernel requires setgroups to be denied
+	 * before a gid map is written; the sandbox then keeps the caller's
+	 * supplementary groups, seen inside as the overflow gid. */
+	if (!plan->privileged)
+		r = write_proc(pid, "setgroups", "deny", err);
+	snprintf(map, sizeof(map), "%u %u 1\n", plan->uid, plan->host_uid);
+	if (r == 0)
+		r = write_proc(pid, "uid_map", map, err);
+	snprintf(map, sizeof(map), "%u %u 1\n", plan->gid, plan->host_gid);
+	if (r == 0)
+		r = write_proc(pid, "gid_map", map, err);
+	return r;
+}
+
+int ns_set_hostname(const struct plan *plan, struct report *fail)
+{
+	if (sethostname(plan->hostname, strlen(plan->hostname)) < 0 ||
+	    setdomainname("", 0) < 0)
+		return step_failed(fail, STEP_HOSTNAME, -1, errno);
+	return 0;
+}
+
+/* A new network namespace has only lo, and it is down: programs that talk
+ * to themselves over 127.0.0.1 (test servers, multiprocessing managers)
+ * need it up.  Nothing else is reachable. */
+int ns_loopback_up(struct report *fail)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int r = fd < 0 ? -1 : ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (r == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	return r < 0 ? step_failed(fail, STEP_LOOPBACK, -1, saved) : 0;
+}

@@ -1,0 +1,399 @@
+/* policy.c - the default policy and the setters that change it.
+ *
+ * Setters validate everything they can without running anything and leave
+ * the policy untouched when they fail, so a caller can report the error
+ * and go on with a consistent object. */
+#define _GNU_SOURCE
+#include "policy.h"
+
+#include "cleanup.h"
+#include "error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* What every program needs and nothing more: the read-only system tree and
+ * the few /etc entries that dynamic programs, Python and TLS read.  Each is
+ * mirrored: a symlink on the host (merged /usr, /etc/localtime) becomes the
+ * same symlink, anything else a read-only bind; absent ones are skipped. */
+static const char *const default_mirrors[] = {
+	"/usr",		  "/bin",
+	"/lib",		  "/lib64",
+	"/sbin",	  "/etc/ld.so.cache",
+	"/etc/localtime", "/etc/alternatives",
+	"/etc/ssl/certs", "/etc/ssl/openssl.cnf",
+};
+
+static const char *const default_env[][2] = {
+	{"PATH", STK_DEFAULT_PATH},
+	{"HOME", "/tmp"},
+	{"LANG", "C.UTF-8"},
+};
+
+static void *grow(void *array, size_t count, size_t size)
+{
+	return reallocarray(array, count + 1, size);
+}
+
+static int add_default_tmpfs(struct stk_policy *p, const char *path)
+{
+	struct tmpfs *t = grow(p->tmpfs, p->n_tmpfs, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	p->tmpfs = t;
+	t[p->n_tmpfs] = (struct tmpfs){.path = strdup(path),
+				       .size = STK_DEFAULT_TMPFS_SIZE};
+	if (!t[p->n_tmpfs].path)
+		return -ENOMEM;
+	p->n_tmpfs++;
+	return 0;
+}
+
+struct stk_policy *stk_policy_new(void)
+{
+	struct stk_policy *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->stdio[0] = 0;
+	p->stdio[1] = 1;
+	p->stdio[2] = 2;
+	p->workdir = strdup("/tmp");
+	p->hostname = strdup(STK_DEFAULT_HOSTNAME);
+	if (!p->workdir || !p->hostname)
+		goto fail;
+	for (size_t i = 0; i < ARRAY_SIZE(default_mirrors); i++) {
+		struct bind *b = grow(p->binds, p->n_binds, sizeof(*b));
+		if (!b)
+			goto fail;
+		p->binds = b;
+		b[p->n_binds] = (struct bind){
+			.host = strdup(default_mirrors[i]),
+			.path = strdup(default_mirrors[i]),
+			.flags = STK_BIND_RO,
+			.origin = BIND_MIRROR,
+		};
+		p->n_binds++;
+		if (!b[p->n_binds - 1].host || !b[p->n_binds - 1].path)
+			goto fail;
+	}
+	if (add_default_tmpfs(p, "/tmp") < 0)
+		goto fail;
+	for (size_t i = 0; i < ARRAY_SIZE(default_env); i++)
+		if (stk_policy_set_env(p, default_env[i][0], default_env[i][1],
+				       NULL) < 0)
+			goto fail;
+	return p;
+fail:
+	stk_policy_free(p);
+	return NULL;
+}
+
+void stk_policy_free(struct stk_policy *p)
+{
+	if (!p)
+		return;
+	for (char **a = p->argv; a && *a; a++)
+		free(*a);
+	free(p->argv);
+	for (size_t i = 0; i < p->n_binds; i++) {
+		free(p->binds[i].host);
+		free(p->binds[i].path);
+	}
+	free(p->binds);
+	for (size_t i = 0; i < p->n_tmpfs; i++)
+		free(p->tmpfs[i].path);
+	free(p->tmpfs);
+	for (size_t i = 0; i < p->n_copies; i++) {
+		free(p->copies[i].host);
+		free(p->copies[i].path);
+	}
+	free(p->copies);
+	for (size_t i = 0; i < p->n_env; i++) {
+		free(p->env[i].name);
+		free(p->env[i].value);
+	}
+	free(p->env);
+	free(p->workdir);
+	free(p->hostname);
+	free(p);
+}
+
+int stk_policy_set_command(struct stk_policy *p, const char *const argv[],
+			   struct stk_error **err)
+{
+	size_t n = 0;
+	if (!argv || !argv[0] || !argv[0][0])
+		return stk_error_set(err, EINVAL, "command",
+				     "no command to run");
+	while (argv[n])
+		n++;
+	char **copy = calloc(n + 1, sizeof(*copy));
+	if (!copy)
+		return stk_error_set(err, ENOMEM, "command", "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = strdup(argv[i]);
+		if (!copy[i]) {
+			while (i--)
+				free(copy[i]);
+			free(copy);
+			return stk_error_set(err, ENOMEM, "command",
+					     "out of memory");
+		}
+	}
+	for (char **a = p->argv; a && *a; a++)
+		free(*a);
+	free(p->argv);
+	p->argv = copy;
+	return 0;
+}
+
+/* A destination inside the sandbox: normal form, and not one the sandbox
+ * itself owns (the root, /proc, /dev): a bind over those would replace
+ * what the other layers rely on. */
+static int inside_path(const char *path, const char *step, char *out,
+		       size_t size, struct stk_error **err)
+{
+	int r = stk_path_normalize(path, out, size, NULL);
+	if (r < 0)
+		return stk_error_set(err, -r, step,
+				     "%s: \"%s\" is not an absolute path "
+				     "without . or .. components",
+				     step, path ? path : "");
+	static const char *const reserved[] = {"/proc", "/dev"};
+	bool taken = strcmp(out, "/") == 0;
+	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++) {
+		size_t len = strlen(reserved[i]);
+		taken |= strncmp(out, reserved[i], len) == 0 &&
+			 (out[len] == '\0' || out[len] == '/');
+	}
+	if (taken)
+		return stk_error_set(err, EINVAL, step,
+				     "%s: %s is reserved by the sandbox", step,
+				     out);
+	return 0;
+}
+
+/* A host path given by the caller: it must exist now; relative paths are
+ * taken from the caller's working directory. */
+static int host_path(const char *path, const char *step, char **out,
+		     struct stk_error **err)
+{
+	if (!path || !path[0])
+		return stk_error_set(err, EINVAL, step, "%s: empty host path",
+				     step);
+	*out = realpath(path, NULL);
+	if (!*out)
+		return stk_error_set(err, errno, step, "%s: %s: %s", step, path,
+				     strerror(errno));
+	return 0;
+}
+
+/* The same destination twice is ambiguous unless the first one came from
+ * the default policy, which the caller may override: its entry goes. */
+static int claim_destination(struct stk_policy *p, const char *dest,
+			     const char *step, struct stk_error **err)
+{
+	for (size_t i = 0; i < p->n_binds; i++) {
+		if (strcmp(p->binds[i].path, dest) != 0)
+			continue;
+		if (p->binds[i].origin == BIND_USER)
+			goto twice;
+		free(p->binds[i].host);
+		free(p->binds[i].path);
+		p->binds[i] = p->binds[--p->n_binds];
+		i--;
+	}
+	for (size_t i = 0; i < p->n_tmpfs; i++) {
+		if (strcmp(p->tmpfs[i].path, dest) != 0)
+			continue;
+		if (p->tmpfs[i].user)
+			goto twice;
+		free(p->tmpfs[i].path);
+		p->tmpfs[i] = p->tmpfs[--p->n_tmpfs];
+		i--;
+	}
+	return 0;
+twice:
+	return stk_error_set(err, EEXIST, step,
+			     "%s: %s is already mounted by another option",
+			     step, dest);
+}
+
+int stk_policy_add_bind(struct stk_policy *p, const char *host,
+			const char *path, unsigned flags,
+			struct stk_error **err)
+{
+	const char *step = (flags & STK_BIND_RW) ? "--rw" : "--ro";
+	if (flags & ~(unsigned)STK_BIND_RW)
+		return stk_error_set(err, EINVAL, step, "%s: unknown flags %#x",
+				     step, flags);
+	_cleanup_free_ char *abs = NULL;
+	int r = host_path(host, step, &abs, err);
+	if (r < 0)
+		return r;
+	char dest[PATH_MAX];
+	r = inside_path(path ? path : abs, step, dest, sizeof(dest), err);
+	if (r < 0)
+		return r;
+	r = claim_destination(p, dest, step, err);
+	if (r < 0)
+		return r;
+
+	struct bind *b = grow(p->binds, p->n_binds, sizeof(*b));
+	if (!b)
+		return stk_error_set(err, ENOMEM, step, "out of memory");
+	p->binds = b;
+	char *d = strdup(dest);
+	if (!d)
+		return stk_error_set(err, ENOMEM, step, "out of memory");
+	p->binds[p->n_binds++] = (struct bind){
+		.host = steal_ptr(&abs),
+		.path = d,
+		.flags = flags,
+		.origin = BIND_USER,
+	};
+	return 0;
+}
+
+int stk_policy_add_tmpfs(struct stk_policy *p, const char *path, uint64_t size,
+			 struct stk_error **err)
+{
+	char dest[PATH_MAX];
+	int r = inside_path(path, "--tmpfs", dest, sizeof(dest), err);
+	if (r < 0)
+		return r;
+	r = claim_destination(p, dest, "--tmpfs", err);
+	if (r < 0)
+		return r;
+	struct tmpfs *t = grow(p->tmpfs, p->n_tmpfs, sizeof(*t));
+	if (!t)
+		return stk_error_set(err, ENOMEM, "--tmpfs", "out of memory");
+	p->tmpfs = t;
+	char *d = strdup(dest);
+	if (!d)
+		return stk_error_set(err, ENOMEM, "--tmpfs", "out of memory");
+	p->tmpfs[p->n_tmpfs++] = (struct tmpfs){
+		.path = d,
+		.size = size ? size : STK_DEFAULT_TMPFS_SIZE,
+		.user = true,
+	};
+	return 0;
+}
+
+int stk_policy_add_copy(struct stk_policy *p, const char *host,
+			const char *path, struct stk_error **err)
+{
+	_cleanup_free_ char *abs = NULL;
+	int r = host_path(host, "--copy", &abs, err);
+	if (r < 0)
+		return r;
+	char dest[PATH_MAX];
+	r = inside_path(path, "--copy", dest, sizeof(dest), err);
+	if (r < 0)
+		return r;
+	struct copy *c = grow(p->copies, p->n_copies, sizeof(*c));
+	if (!c)
+		return stk_error_set(err, ENOMEM, "--copy", "out of memory");
+	p->copies = c;
+	char *d = strdup(dest);
+	if (!d)
+		return stk_error_set(err, ENOMEM, "--copy", "out of memory");
+	p->copies[p->n_copies++] =
+		(struct copy){.host = steal_ptr(&abs), .path = d};
+	return 0;
+}
+
+int stk_policy_set_chdir(struct stk_policy *p, const char *path,
+			 struct stk_error **err)
+{
+	char dir[PATH_MAX];
+	int r = stk_path_normalize(path, dir, sizeof(dir), NULL);
+	if (r < 0)
+		return stk_error_set(err, -r, "--chdir",
+				     "--chdir: \"%s\" is not an absolute path "
+				     "without . or .. components",
+				     path ? path : "");
+	char *d = strdup(dir);
+	if (!d)
+		return stk_error_set(err, ENOMEM, "--chdir", "out of memory");
+	free(p->workdir);
+	p->workdir = d;
+	return 0;
+}
+
+int stk_policy_set_env(struct stk_policy *p, const char *name,
+		       const char *value, struct stk_error **err)
+{
+	if (!name || !name[0] || strchr(name, '='))
+		return stk_error_set(err, EINVAL, "--env",
+				     "--env: invalid variable name \"%s\"",
+				     name ? name : "");
+	_cleanup_free_ char *v = NULL;
+	if (value && !(v = strdup(value)))
+		return stk_error_set(err, ENOMEM, "--env", "out of memory");
+	for (size_t i = 0; i < p->n_env; i++) {
+		if (strcmp(p->env[i].name, name) == 0) {
+			free(p->env[i].value);
+			p->env[i].value = steal_ptr(&v);
+			return 0;
+		}
+	}
+	struct env_var *e = grow(p->env, p->n_env, sizeof(*e));
+	if (!e)
+		return stk_error_set(err, ENOMEM, "--env", "out of memory");
+	p->env = e;
+	char *n = strdup(name);
+	if (!n)
+		return stk_error_set(err, ENOMEM, "--env", "out of memory");
+	p->env[p->n_env++] =
+		(struct env_var){.name = n, .value = steal_ptr(&v)};
+	return 0;
+}
+
+/* RFC 1123 labels: what sethostname accepts and what tools expect. */
+int stk_policy_set_hostname(struct stk_policy *p, const char *name,
+			    struct stk_error **err)
+{
+	size_t len = name ? strlen(name) : 0;
+	bool ok = len > 0 && len <= 64 && name[0] != '-' && name[0] != '.';
+	for (size_t i = 0; ok && i < len; i++)
+		ok = isalnum((unsigned char)name[i]) || name[i] == '-' ||
+		     name[i] == '.';
+	if (!ok)
+		return stk_error_set(err, EINVAL, "--hostname",
+				     "--hostname: \"%s\" is not a host name "
+				     "(1-64 letters, digits, '-' and '.')",
+				     name ? name : "");
+	char *h = strdup(name);
+	if (!h)
+		return stk_error_set(err, ENOMEM, "--hostname",
+				     "out of memory");
+	free(p->hostname);
+	p->hostname = h;
+	return 0;
+}
+
+int stk_policy_set_stdio(struct stk_policy *p, int in, int out, int err_fd,
+			 struct stk_error **err)
+{
+	int fds[3] = {in, out, err_fd};
+	for (int i = 0; i < 3; i++) {
+		struct stat st;
+		if (fds[i] < 0 || fstat(fds[i], &st) < 0)
+			return stk_error_set(err, EBADF, "stdio",
+					     "stdio: fd %d is not open",
+					     fds[i]);
+	}
+	memcpy(p->stdio, fds, sizeof(fds));
+	return 0;
+}
+
+void stk_policy_set_forward_signals(struct stk_policy *p, bool on)
+{
+	p->forward_signals = on;
+}

@@ -1,0 +1,64 @@
+/* policy.h - the policy object behind the public setters.  Plain data: the
+ * setters validate, stk_run reads it through plan_build(). */
+#ifndef STK_POLICY_H
+#define STK_POLICY_H
+
+#include "stockade.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STK_SANDBOX_UID 1000
+#define STK_SANDBOX_GID 1000
+#define STK_SANDBOX_USER "sandbox"
+#define STK_DEFAULT_HOSTNAME "stockade"
+#define STK_DEFAULT_TMPFS_SIZE (64ULL << 20)
+#define STK_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+enum bind_origin {
+	BIND_USER,   /* --ro/--rw: the host path must exist */
+	BIND_MIRROR, /* default policy: a symlink on the host stays a symlink,
+		      * a missing path is skipped */
+};
+
+struct bind {
+	char *host; /* owned; absolute */
+	char *path; /* owned; normal form, inside the sandbox */
+	unsigned flags;
+	enum bind_origin origin;
+};
+
+struct tmpfs {
+	char *path; /* owned */
+	uint64_t size;
+	bool user; /* given by the caller, not the default policy */
+};
+
+struct copy {
+	char *host; /* owned; absolute */
+	char *path; /* owned */
+};
+
+struct env_var {
+	char *name;  /* owned */
+	char *value; /* owned; NULL: removed */
+};
+
+struct stk_policy {
+	char **argv; /* owned; NULL-terminated */
+	struct bind *binds;
+	size_t n_binds;
+	struct tmpfs *tmpfs;
+	size_t n_tmpfs;
+	struct copy *copies;
+	size_t n_copies;
+	struct env_var *env;
+	size_t n_env;
+	char *workdir;	/* owned */
+	char *hostname; /* owned */
+	int stdio[3];
+	bool forward_signals;
+};
+
+#endif

@@ -1,0 +1,212 @@
+/* record.c - the run record: what ran, how it ended, what was enforced.
+ *
+ * Every figure here comes from the kernel (waitid's status and rusage,
+ * the clock) or from the plan the supervisor applied, never from anything
+ * the sandboxed program wrote.  docs/record.md documents each field. */
+#define _GNU_SOURCE
+#include "record.h"
+
+#include "cleanup.h"
+#include "error.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *mounts_json(const struct plan *plan)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < plan->n_ops; i++) {
+		const struct mount_op *op = &plan->ops[i];
+		json_t *m = NULL;
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "/%s", op->dest);
+		switch (op->kind) {
+		case OP_BIND:
+			m = json_pack("{s:s, s:s, s:s, s:b}", "path", path,
+				      "type", "bind", "source", op->source,
+				      "read_only", op->read_only);
+			break;
+		case OP_TMPFS:
+			m = json_pack("{s:s, s:s, s:I, s:b}", "path", path,
+				      "type", "tmpfs", "size",
+				      (json_int_t)strtoull(op->size, NULL, 10),
+				      "read_only", 0);
+			break;
+		case OP_PROC:
+			m = json_pack("{s:s, s:s, s:b}", "path", path, "type",
+				      "proc", "read_only", 0);
+			break;
+		case OP_DEVICE:
+			m = json_pack("{s:s, s:s, s:s, s:b}", "path", path,
+				      "type", "dev", "source", op->source,
+				      "read_only", 0);
+			break;
+		default:
+			continue; /* files and links are not mounts */
+		}
+		json_array_append_new(list, m);
+	}
+	return list;
+}
+
+static json_t *env_names(const struct stk_policy *policy)
+{
+	json_t *names = json_array();
+	for (size_t i = 0; names && i < policy->n_env; i++)
+		if (policy->env[i].value)
+			json_array_append_new(names,
+					      json_string(policy->env[i].name));
+	return names;
+}
+
+int record_init(struct stk_record *rec, const struct stk_policy *policy,
+		const struct plan *plan)
+{
+	rec->command = json_array();
+	for (char **a = policy->argv; rec->command && a && *a; a++)
+		json_array_append_new(rec->command, json_string(*a));
+	rec->privileged = plan->privileged;
+	rec->host_uid = plan->host_uid;
+	rec->host_gid = plan->host_gid;
+	rec->exit_code = -1;
+	/* A layer that is listed here was applied in full, or the run did
+	 * not start: setup fails closed. */
+	rec->enforced = json_pack(
+		"{s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b},"
+		" s:{s:s, s:b, s:s, s:o},"
+		" s:{s:b, s:[s]},"
+		" s:{s:i, s:i, s:s, s:b, s:b, s:b, s:s},"
+		" s:{s:b, s:o},"
+		" s:{s:s, s:b},"
+		" s:{s:b, s:s}, s:{s:b, s:s}, s:{s:b, s:s}}",
+		"namespaces", "user", 1, "mount", 1, "pid", 1, "net", 1, "ipc",
+		1, "uts", 1, "cgroup", 1, /**/
+		"filesystem", "root", "tmpfs", "pivot_root", 1, "old_root",
+		"detached", "mounts", mounts_json(plan),       /**/
+		"network", "namespace", 1, "interfaces", "lo", /**/
+		"credentials", "uid", (int)plan->uid, "gid", (int)plan->gid,
+		"capabilities", "none", "no_new_privs", 1, "securebits_locked",
+		1, "new_session", 1, "fds", "0-2",		       /**/
+		"environment", "clean", 1, "names", env_names(policy), /**/
+		"supervisor", "init", "stockade init (pid 1)", "reaps_all", 1,
+		/**/
+		"seccomp", "applied", 0, "reason", "not in this version",
+		"landlock", "applied", 0, "reason", "not in this version",
+		"cgroup", "applied", 0, "reason", "not in this version");
+	return rec->command && rec->enforced ? 0 : -ENOMEM;
+}
+
+void record_fail(struct stk_record *rec, const struct stk_error *err,
+		 int exit_status)
+{
+	rec->verdict = "setup-error";
+	rec->exit_status = exit_status;
+	if (!err || rec->error)
+		return;
+	stk_error_set(&rec->error, err->errnum, err->step, "%s", err->message);
+}
+
+const char *stk_record_verdict(const struct stk_record *r)
+{
+	return r->verdict;
+}
+
+int stk_record_exit_code(const struct stk_record *r)
+{
+	return r->exit_code;
+}
+
+int stk_record_signal(const struct stk_record *r)
+{
+	return r->signal;
+}
+
+double stk_record_wall_seconds(const struct stk_record *r)
+{
+	return r->wall_seconds;
+}
+
+int stk_record_exit_status(const struct stk_record *r)
+{
+	return r->exit_status;
+}
+
+static json_t *signal_name(int sig)
+{
+	const char *abbrev = sig > 0 ? sigabbrev_np(sig) : NULL;
+	if (!abbrev)
+		return json_null();
+	char name[32];
+	snprintf(name, sizeof(name), "SIG%s", abbrev);
+	return json_string(name);
+}
+
+static json_t *nullable_int(int v, int none)
+{
+	return v == none ? json_null() : json_integer(v);
+}
+
+char *stk_record_to_json(const struct stk_record *r)
+{
+	json_t *error = json_null();
+	if (r->error)
+		error = json_pack("{s:s, s:i, s:s?, s:s}", "step",
+				  r->error->step, "errno", r->error->errnum,
+				  "errno_name",
+				  strerrorname_np(r->error->errnum), "message",
+				  r->error->message);
+	json_t *doc = json_pack(
+		"{s:i, s:s, s:O, s:s, s:o, s:o, s:o, s:i, s:o, s:f,"
+		" s:{s:f, s:f}, s:s, s:I, s:I, s:o, s:O}",
+		"record_version", STK_RECORD_VERSION, "stockade_version",
+		STK_VERSION, "command", r->command, "verdict", r->verdict,
+		"exit_code", nullable_int(r->exit_code, -1), "signal",
+		nullable_int(r->signal, 0), "signal_name",
+		signal_name(r->signal), "exit_status", r->exit_status,
+		"interrupted_by", signal_name(r->interrupted), "wall_seconds",
+		r->wall_seconds, "cpu", "user_seconds", r->user_seconds,
+		"system_seconds", r->system_seconds, "mode",
+		r->privileged ? "root" : "unprivileged", "host_uid",
+		(json_int_t)r->host_uid, "host_gid", (json_int_t)r->host_gid,
+		"error", error, "enforced",
+		r->enforced ? r->enforced : json_null());
+	if (!doc)
+		return NULL;
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	return text;
+}
+
+char *stk_record_summary(const struct stk_record *r)
+{
+	char what[160], *line = NULL;
+	if (r->error)
+		snprintf(what, sizeof(what), "%s (%s: %s)", r->verdict,
+			 r->error->step, strerror(r->error->errnum));
+	else if (r->signal)
+		snprintf(what, sizeof(what), "%s %s", r->verdict,
+			 sigabbrev_np(r->signal) ? sigabbrev_np(r->signal)
+						 : "?");
+	else if (r->exit_code > 0)
+		snprintf(what, sizeof(what), "%s %d", r->verdict, r->exit_code);
+	else
+		snprintf(what, sizeof(what), "%s", r->verdict);
+	if (asprintf(&line, "stockade: %s after %.3f s wall, %.3f s CPU", what,
+		     r->wall_seconds, r->user_seconds + r->system_seconds) < 0)
+		return NULL;
+	return line;
+}
+
+void stk_record_free(struct stk_record *r)
+{
+	if (!r)
+		return;
+	json_decref(r->command);
+	json_decref(r->enforced);
+	stk_error_free(r->error);
+	free(r);
+}

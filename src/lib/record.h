@@ -1,0 +1,34 @@
+/* record.h - the run record as the supervisor fills it. */
+#ifndef STK_RECORD_H
+#define STK_RECORD_H
+
+#include "plan.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct stk_record {
+	json_t *command;     /* owned; array of strings */
+	const char *verdict; /* static */
+	int exit_code;	     /* -1: none */
+	int signal;	     /* 0: none */
+	int exit_status;
+	int interrupted; /* the signal stockade passed on, or 0 */
+	double wall_seconds;
+	double user_seconds;
+	double system_seconds;
+	bool privileged;
+	uid_t host_uid;
+	gid_t host_gid;
+	struct stk_error *error; /* owned; set with verdict setup-error */
+	json_t *enforced;	 /* owned; what each layer applied */
+};
+
+/* Fills the parts known before the start: command, mode, ids, enforced. */
+int record_init(struct stk_record *rec, const struct stk_policy *policy,
+		const struct plan *plan);
+/* Records a setup failure: verdict setup-error, exit status, error. */
+void record_fail(struct stk_record *rec, const struct stk_error *err,
+		 int exit_status);
+
+#endif

@@ -1,0 +1,329 @@
+/* spawn.c - start the sandbox: one clone3 into every namespace, then the
+ * child's ordered steps, then the tiny init that runs the payload.
+ *
+ *   supervisor                     child = init, pid 1 of the new pid ns
+ *   ----------                     -------------------------------------
+ *   clone3(NEWUSER|NEWNS|...) ---> block signals, wait on the sync pipe
+ *   write uid_map, gid_map
+ *   write the sync byte      ---> clone host trees, become the sandbox
+ *                                 user, build the root, pivot, host name,
+ *                                 loopback, drop every capability
+ *                                 fork ---> payload: default signals, execve
+ *                                 reap; report the payload's status; exit
+ *
+ * The child runs on a copy-on-write copy of the supervisor (no CLONE_VM):
+ * the supervisor may be multi-threaded, so the child calls no allocator
+ * and no libc function that takes a lock, only system calls.  A failing
+ * step writes {step, errno} on the report pipe and exits.
+ *
+ * Why an init of our own rather than the payload as pid 1: the kernel
+ * drops a signal with the default action sent to a namespace's init, so a
+ * payload at pid 1 would ignore the SIGTERM the supervisor passes on; and
+ * orphans would be reparented to a program that never reaps them.  When
+ * init exits, the kernel kills and reaps every process left in the
+ * namespace before the supervisor sees init's exit: nothing outlives a
+ * run, however it double-forks. */
+#define _GNU_SOURCE
+#include "spawn.h"
+
+#include "cleanup.h"
+#include "error.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const step_names[STEP_COUNT] = {
+	[STEP_SYNC] = "wait for the id maps",
+	[STEP_MOUNT_PRIVATE] = "make the mount tree private",
+	[STEP_OPEN_TREE] = "clone host tree",
+	[STEP_BIND_ATTRS] = "restrict bind",
+	[STEP_SETGROUPS] = "setgroups",
+	[STEP_SETGID] = "setresgid",
+	[STEP_SETUID] = "setresuid",
+	[STEP_CAPS_RAISE] = "capset (setup)",
+	[STEP_PARENT_DEATH] = "parent death signal",
+	[STEP_ROOT] = "tmpfs root",
+	[STEP_MKDIR] = "create mount point",
+	[STEP_MOUNT] = "bind",
+	[STEP_SYMLINK] = "symlink",
+	[STEP_WRITE_FILE] = "write file",
+	[STEP_TMPFS] = "tmpfs",
+	[STEP_PROC] = "proc",
+	[STEP_HOSTNAME] = "sethostname",
+	[STEP_LOOPBACK] = "loopback up",
+	[STEP_PIVOT_ROOT] = "pivot_root",
+	[STEP_DETACH_OLD_ROOT] = "detach old root",
+	[STEP_ROOT_READ_ONLY] = "make root read-only",
+	[STEP_CHDIR] = "chdir",
+	[STEP_SETSID] = "setsid",
+	[STEP_SECUREBITS] = "lock securebits",
+	[STEP_CAPS_DROP] = "drop capabilities",
+	[STEP_NO_NEW_PRIVS] = "no_new_privs",
+	[STEP_DUMPABLE] = "non-dumpable init",
+	[STEP_STDIO] = "stdio",
+	[STEP_FDS] = "close fds",
+	[STEP_FORK] = "fork payload",
+	[STEP_EXEC] = "execve",
+};
+
+const char *step_name(enum step step)
+{
+	return step >= 0 && step < STEP_COUNT ? step_names[step] : "unknown";
+}
+
+/* ---- the child ----------------------------------------------------- */
+
+static _Noreturn void child_exit(const struct plan *plan,
+				 const struct report *rep, int status)
+{
+	if (rep->kind)
+		(void)!write(plan->report_fd, rep, sizeof(*rep));
+	_exit(status);
+}
+
+/* Moves the three stdio fds into place; they may overlap 0-2 in any order,
+ * so they go out of the way first. */
+static int setup_stdio(const struct plan *plan)
+{
+	int tmp[3];
+	for (int i = 0; i < 3; i++) {
+		tmp[i] = fcntl(plan->stdio[i], F_DUPFD_CLOEXEC, 3);
+		if (tmp[i] < 0)
+			return -1;
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(tmp[i], i) < 0)
+			return -1;
+	return 0;
+}
+
+/* execvpe without allocation, searching the sandbox's PATH. */
+static int exec_command(const struct plan *plan)
+{
+	const char *file = plan->argv[0];
+	if (strchr(file, '/')) {
+		execve(file, plan->argv, plan->envp);
+		return -1;
+	}
+	int seen_eacces = 0;
+	char buf[PATH_MAX];
+	size_t flen = strlen(file);
+	for (const char *p = plan->path_env, *end; p;
+	     p = *end ? end + 1 : NULL) {
+		end = strchrnul(p, ':');
+		size_t dlen = (size_t)(end - p);
+		if (dlen + 1 + flen + 1 > sizeof(buf))
+			continue;
+		memcpy(buf, p, dlen);
+		if (dlen == 0)
+			buf[dlen++] = '.';
+		buf[dlen] = '/';
+		memcpy(buf + dlen + 1, file, flen + 1);
+		execve(buf, plan->argv, plan->envp);
+		if (errno == EACCES)
+			seen_eacces = 1;
+		else if (errno != ENOENT && errno != ENOTDIR)
+			return -1;
+	}
+	errno = seen_eacces ? EACCES : ENOENT;
+	return -1;
+}
+
+static _Noreturn void payload_main(const struct plan *plan)
+{
+	struct report rep = {0};
+	/* The payload starts as a program normally does: no signal blocked,
+	 * none ignored (the supervisor may ignore SIGPIPE, and ignored
+	 * signals survive execve). */
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	exec_command(plan);
+	step_failed(&rep, STEP_EXEC, -1, errno);
+	child_exit(plan, &rep,
+		   errno == ENOENT ? STK_EXIT_NOTFOUND : STK_EXIT_NOEXEC);
+}
+
+/* Signals worth passing to the payload; the rest are ignored. */
+static bool forwarded(int sig)
+{
+	static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
+				   SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigs[i] == sig)
+			return true;
+	return false;
+}
+
+static _Noreturn void init_main(const struct plan *plan, pid_t payload)
+{
+	struct report rep = {0};
+	sigset_t all;
+	sigfillset(&all);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		if (sig < 0)
+			continue;
+		/* Only the supervisor, outside this pid namespace (si_pid
+		 * 0), may have a signal passed on: a process inside could
+		 * signal the payload itself anyway. */
+		if (sig != SIGCHLD) {
+			if (forwarded(sig) && si.si_pid == 0)
+				kill(payload, sig);
+			continue;
+		}
+		int status;
+		pid_t pid;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid != payload)
+				continue;
+			rep.kind = REPORT_EXITED;
+			rep.status = status;
+			child_exit(plan, &rep,
+				   WIFEXITED(status)
+					   ? WEXITSTATUS(status)
+					   : STK_EXIT_SIGNAL_BASE +
+						     WTERMSIG(status));
+		}
+	}
+}
+
+static _Noreturn void child_main(struct plan *plan)
+{
+	struct report rep = {0};
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	umask(0);
+
+	char go;
+	if (read(plan->sync_fd, &go, 1) != 1)
+		_exit(STK_EXIT_SETUP); /* the supervisor is gone */
+
+	if (mount_clone_sources(plan, &rep) < 0 || creds_enter(plan, &rep) < 0)
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	/* Set only now: the uid change above clears it.  The supervisor may
+	 * have died before; its end of the sync pipe is then closed. */
+	struct pollfd pfd = {.fd = plan->sync_fd, .events = POLLIN};
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		step_failed(&rep, STEP_PARENT_DEATH, -1, errno);
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	}
+	if (poll(&pfd, 1, 0) != 0)
+		_exit(STK_EXIT_SETUP);
+
+	if (mount_build_root(plan, &rep) < 0 ||
+	    ns_set_hostname(plan, &rep) < 0 || ns_loopback_up(&rep) < 0)
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	if (chdir(plan->workdir) < 0)
+		step_failed(&rep, STEP_CHDIR, -1, errno);
+	else if (setsid() < 0)
+		step_failed(&rep, STEP_SETSID, -1, errno);
+	else if (creds_drop(&rep) < 0)
+		;
+	/* init never executes anything: without this, the payload (same uid)
+	 * could ptrace it or open its fds through /proc/1/fd. */
+	else if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		step_failed(&rep, STEP_DUMPABLE, -1, errno);
+	else if (setup_stdio(plan) < 0)
+		step_failed(&rep, STEP_STDIO, -1, errno);
+	/* Whatever the caller leaked into us ends here: the payload gets
+	 * exactly 0, 1 and 2. */
+	else if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		step_failed(&rep, STEP_FDS, -1, errno);
+	if (rep.kind)
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+
+	pid_t payload = sys_fork();
+	if (payload == 0)
+		payload_main(plan);
+	if (payload < 0) {
+		step_failed(&rep, STEP_FORK, -1, errno);
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	}
+	/* init keeps only the report pipe. */
+	int fd = plan->report_fd;
+	sys_close_range(0, (unsigned)fd - 1, 0);
+	sys_close_range((unsigned)fd + 1, ~0U, 0);
+	init_main(plan, payload);
+}
+
+/* ---- the supervisor's side ------------------------------------------ */
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+	p[0] = p[1] = -1;
+}
+
+int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
+		  struct stk_error **err)
+{
+	int sync_pipe[2] = {-1, -1}, report[2] = {-1, -1};
+	int out[2] = {-1, -1}, errp[2] = {-1, -1};
+	if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0 ||
+	    pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		int r = stk_error_set(err, errno, "pipe", "pipe: %s",
+				      strerror(errno));
+		close_pair(sync_pipe), close_pair(report), close_pair(out),
+			close_pair(errp);
+		return r;
+	}
+	plan->sync_fd = sync_pipe[0];
+	plan->report_fd = report[1];
+	plan->stdio[0] = stdin_fd;
+	plan->stdio[1] = out[1];
+	plan->stdio[2] = errp[1];
+
+	int pidfd = -1;
+	struct clone_args args = {
+		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+			 CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+			 CLONE_NEWCGROUP | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	pid_t pid = sys_clone3(&args);
+	if (pid == 0)
+		child_main(plan);
+	int saved = errno;
+	close(sync_pipe[0]);
+	close(report[1]);
+	close(out[1]);
+	close(errp[1]);
+	if (pid < 0) {
+		close(sync_pipe[1]), close(report[0]), close(out[0]),
+			close(errp[0]);
+		return stk_error_set(err, saved, "clone3",
+				     "creating the sandbox's namespaces: %s",
+				     strerror(saved));
+	}
+	*sb = (struct sandbox){.pid = pid,
+			       .pidfd = pidfd,
+			       .sync_fd = sync_pipe[1],
+			       .report_fd = report[0],
+			       .out_fd = out[0],
+			       .err_fd = errp[0]};
+	int r = ns_write_id_maps(pid, plan, err);
+	if (r == 0 && write(sb->sync_fd, "", 1) != 1)
+		r = stk_error_set(err, errno, "sync", "starting the child: %s",
+				  strerror(errno));
+	return r;
+}

@@ -1,0 +1,21 @@
+/* spawn.h - the sandbox's processes as the supervisor holds them. */
+#ifndef STK_SPAWN_H
+#define STK_SPAWN_H
+
+#include "plan.h"
+
+struct sandbox {
+	pid_t pid;     /* init, pid 1 inside */
+	int pidfd;     /* owned */
+	int sync_fd;   /* owned; kept open: its closing tells init we died */
+	int report_fd; /* owned; {step, errno} records and the exit status */
+	int out_fd;    /* owned; the sandbox's stdout */
+	int err_fd;    /* owned; the sandbox's stderr */
+};
+
+/* Starts the child; on failure after clone the child still exists and
+ * *sb holds it, so the caller kills and reaps it as after any run. */
+int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
+		  struct stk_error **err);
+
+#endif

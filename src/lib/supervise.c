@@ -1,0 +1,338 @@
+/* supervise.c - stk_run: prepare, start, watch, end, account.
+ *
+ * One poll loop watches init's pidfd, the sandbox's stdout and stderr
+ * pipes and, when asked, a signalfd for the signals the caller wants passed
+ * on.  There is no sleeping and no polling on a timer: the pidfd becomes
+ * readable when init exits, which the kernel makes happen only after every
+ * other process of the run is dead, so the loop cannot miss an exit nor
+ * end before the tree is gone. */
+#define _GNU_SOURCE
+#include "record.h"
+#include "spawn.h"
+
+#include "cleanup.h"
+#include "error.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+static const int passed_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int build_envp(struct plan *plan, const struct stk_policy *policy)
+{
+	plan->envp = calloc(policy->n_env + 1, sizeof(char *));
+	if (!plan->envp)
+		return -ENOMEM;
+	size_t n = 0;
+	plan->path_env = "";
+	for (size_t i = 0; i < policy->n_env; i++) {
+		const struct env_var *e = &policy->env[i];
+		if (!e->value)
+			continue;
+		if (asprintf(&plan->envp[n++], "%s=%s", e->name, e->value) < 0)
+			return -ENOMEM;
+		if (strcmp(e->name, "PATH") == 0)
+			plan->path_env = e->value;
+	}
+	return 0;
+}
+
+static int plan_build(struct plan *plan, const struct stk_policy *policy,
+		      int *uid_lock, struct stk_error **err)
+{
+	if (!policy->argv)
+		return stk_error_set(err, EINVAL, "command",
+				     "no command to run");
+	plan->argv = policy->argv;
+	plan->workdir = policy->workdir;
+	plan->hostname = policy->hostname;
+	plan->uid = STK_SANDBOX_UID;
+	plan->gid = STK_SANDBOX_GID;
+	plan->privileged = geteuid() == 0;
+	if (plan->privileged) {
+		int r = creds_claim_host_uid(&plan->host_uid, uid_lock, err);
+		if (r < 0)
+			return r;
+		plan->host_gid = plan->host_uid;
+	} else {
+		plan->host_uid = geteuid();
+		plan->host_gid = getegid();
+	}
+	if (build_envp(plan, policy) < 0)
+		return stk_error_set(err, ENOMEM, "plan", "out of memory");
+	return plan_mounts(plan, policy, err);
+}
+
+/* Copies what the sandbox wrote to where the caller wants it.  A caller
+ * that stopped reading (EPIPE) loses the rest; the pipe is still drained
+ * so that the sandbox never blocks on it. */
+static bool pump(int *from, int to, bool *broken)
+{
+	char buf[65536];
+	ssize_t n = read(*from, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0) {
+		close(*from);
+		*from = -1;
+		return false;
+	}
+	for (char *p = buf; !*broken && n > 0;) {
+		ssize_t w = write(to, p, (size_t)n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			*broken = true;
+			break;
+		}
+		p += w;
+		n -= w;
+	}
+	return true;
+}
+
+struct loop {
+	struct sandbox *sb;
+	const struct stk_policy *policy;
+	int sigfd;
+	int passed; /* signals passed on so far */
+	int first;  /* the first of them */
+	bool init_done;
+	siginfo_t init_info;
+	struct rusage usage;
+};
+
+static void take_signal(struct loop *l)
+{
+	struct signalfd_siginfo si;
+	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		/* The first interrupt is the program's to handle; a second
+		 * one means the caller wants it gone now. */
+		int sig = l->passed++ == 0 ? (int)si.ssi_signo : SIGKILL;
+		if (!l->first)
+			l->first = (int)si.ssi_signo;
+		sys_pidfd_send_signal(l->sb->pidfd, sig);
+	}
+}
+
+static void run_loop(struct loop *l)
+{
+	struct sandbox *sb = l->sb;
+	bool broken[2] = {false, false};
+	while (!l->init_done || sb->out_fd >= 0 || sb->err_fd >= 0) {
+		struct pollfd fds[4] = {
+			{.fd = l->init_done ? -1 : sb->pidfd, .events = POLLIN},
+			{.fd = sb->out_fd, .events = POLLIN},
+			{.fd = sb->err_fd, .events = POLLIN},
+			{.fd = l->sigfd, .events = POLLIN},
+		};
+		if (poll(fds, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[1].revents)
+			pump(&sb->out_fd, l->policy->stdio[1], &broken[0]);
+		if (fds[2].revents)
+			pump(&sb->err_fd, l->policy->stdio[2], &broken[1]);
+		if (fds[3].revents)
+			take_signal(l);
+		if (fds[0].revents &&
+		    sys_waitid(P_PIDFD, sb->pidfd, &l->init_info, WEXITED,
+			       &l->usage) == 0)
+			l->init_done = true;
+	}
+}
+
+static void read_reports(int fd, struct report *failed, struct report *exited)
+{
+	struct report rep;
+	while (read(fd, &rep, sizeof(rep)) == sizeof(rep)) {
+		if (rep.kind == REPORT_FAILED && !failed->kind)
+			*failed = rep;
+		else if (rep.kind == REPORT_EXITED)
+			*exited = rep;
+	}
+}
+
+static int child_error(const struct plan *plan, const struct report *rep,
+		       struct stk_error **err)
+{
+	const char *what = step_name((enum step)rep->step);
+	if (rep->index >= 0 && (size_t)rep->index < plan->n_ops) {
+		const struct mount_op *op = &plan->ops[rep->index];
+		return stk_error_set(err, rep->errnum, what, "%s /%s%s%s: %s",
+				     what, op->dest,
+				     op->kind == OP_BIND ? " from " : "",
+				     op->kind == OP_BIND ? op->source : "",
+				     strerror(rep->errnum));
+	}
+	if (rep->step == STEP_EXEC)
+		return stk_error_set(err, rep->errnum, what, "execve %s: %s",
+				     plan->argv[0], strerror(rep->errnum));
+	if (rep->step == STEP_CHDIR)
+		return stk_error_set(err, rep->errnum, what, "chdir %s: %s",
+				     plan->workdir, strerror(rep->errnum));
+	return stk_error_set(err, rep->errnum, what, "%s: %s", what,
+			     strerror(rep->errnum));
+}
+
+static void conclude(struct stk_record *rec, const struct plan *plan,
+		     struct loop *l, struct stk_error **err)
+{
+	struct report failed = {0}, exited = {0};
+	read_reports(l->sb->report_fd, &failed, &exited);
+	rec->interrupted = l->first;
+	rec->user_seconds = (double)l->usage.ru_utime.tv_sec +
+			    (double)l->usage.ru_utime.tv_usec / 1e6;
+	rec->system_seconds = (double)l->usage.ru_stime.tv_sec +
+			      (double)l->usage.ru_stime.tv_usec / 1e6;
+	if (failed.kind) {
+		struct stk_error *e = NULL;
+		child_error(plan, &failed, &e);
+		record_fail(rec, e,
+			    failed.step == STEP_EXEC
+				    ? (failed.errnum == ENOENT
+					       ? STK_EXIT_NOTFOUND
+					       : STK_EXIT_NOEXEC)
+				    : STK_EXIT_SETUP);
+		if (err && !*err)
+			*err = e;
+		else
+			stk_error_free(e);
+		return;
+	}
+	/* Without a report from init, init itself was killed (by us, on a
+	 * second interrupt, or by the kernel): that is how the run ended. */
+	int status = 0;
+	if (exited.kind)
+		status = exited.status;
+	else if (l->init_info.si_code == CLD_EXITED)
+		status = (l->init_info.si_status & 0xff) << 8;
+	else
+		status = l->init_info.si_status & 0x7f;
+	if (WIFEXITED(status)) {
+		rec->exit_code = WEXITSTATUS(status);
+		rec->exit_status = rec->exit_code;
+		rec->verdict = rec->exit_code == 0 ? "ok" : "exit";
+	} else {
+		rec->signal = WTERMSIG(status);
+		rec->exit_status = STK_EXIT_SIGNAL_BASE + rec->signal;
+		rec->verdict = "signal";
+	}
+}
+
+static void end_sandbox(struct sandbox *sb, struct loop *l)
+{
+	if (sb->pidfd >= 0 && !l->init_done) {
+		/* Setup failed in the supervisor after clone: the child must
+		 * not go on. */
+		sys_pidfd_send_signal(sb->pidfd, SIGKILL);
+		sys_waitid(P_PIDFD, sb->pidfd, &l->init_info, WEXITED,
+			   &l->usage);
+		l->init_done = true;
+	}
+	int *fds[] = {&sb->pidfd, &sb->sync_fd, &sb->report_fd, &sb->out_fd,
+		      &sb->err_fd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
+
+static int block_signals(const struct stk_policy *policy, sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(passed_signals); i++)
+		sigaddset(&set, passed_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+	if (!policy->forward_signals)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int stk_run(const struct stk_policy *policy, struct stk_record **record,
+	    struct stk_error **err_out)
+{
+	/* The record keeps the error even when the caller does not ask. */
+	struct stk_error *error = NULL, **err = &error;
+	struct stk_record *rec = calloc(1, sizeof(*rec));
+	struct plan plan = {0};
+	struct sandbox sb = {.pidfd = -1,
+			     .sync_fd = -1,
+			     .report_fd = -1,
+			     .out_fd = -1,
+			     .err_fd = -1};
+	struct loop l = {.sb = &sb, .policy = policy, .sigfd = -1};
+	_cleanup_close_ int uid_lock = -1;
+	sigset_t old_mask;
+	bool masked = false;
+	int r;
+
+	if (record)
+		*record = NULL;
+	if (!rec)
+		return stk_error_set(err_out, ENOMEM, "run", "out of memory");
+	double start = now();
+	r = plan_build(&plan, policy, &uid_lock, err);
+	if (record_init(rec, policy, &plan) < 0 && r == 0)
+		r = stk_error_set(err, ENOMEM, "run", "out of memory");
+	if (r == 0 && policy->forward_signals) {
+		masked = true;
+		l.sigfd = block_signals(policy, &old_mask);
+		if (l.sigfd < 0)
+			r = stk_error_set(err, errno, "signalfd",
+					  "signalfd: %s", strerror(errno));
+	}
+	if (r == 0)
+		r = spawn_sandbox(&plan, policy->stdio[0], &sb, err);
+	if (r == 0) {
+		run_loop(&l);
+		conclude(rec, &plan, &l, err);
+		if (rec->error)
+			r = -rec->error->errnum;
+	} else {
+		record_fail(rec, error, STK_EXIT_SETUP);
+	}
+	end_sandbox(&sb, &l);
+	rec->wall_seconds = now() - start;
+	if (l.sigfd >= 0) {
+		/* Signals that came after the end are dropped, not left
+		 * pending to strike the caller when unblocked. */
+		struct signalfd_siginfo si;
+		while (read(l.sigfd, &si, sizeof(si)) == sizeof(si))
+			;
+		close(l.sigfd);
+	}
+	if (masked)
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	plan_release(&plan);
+	if (record)
+		*record = rec;
+	else
+		stk_record_free(rec);
+	if (err_out && !*err_out)
+		*err_out = error;
+	else
+		stk_error_free(error);
+	return r;
+}

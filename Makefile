@@ -22,6 +22,9 @@ CFLAGS += -std=gnu11 $(WARN) -fPIC -D_FORTIFY_SOURCE=2 \
 	-fstack-protector-strong -Iinclude -Isrc/lib
 LDFLAGS ?=
 LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+# The CLI carries its libraries (libc aside) inside: each run saves the
+# loader's work, about 0.1 ms here (bench/spawn.sh).
+CLI_LIBS := -Wl,-Bstatic -ljansson -Wl,-Bdynamic
 
 ifeq ($(SAN),1)
 BUILD := build-san
@@ -56,7 +59,7 @@ $(BUILD)/libstockade.so: $(LIB_OBJ)
 
 # The CLI links the library statically: one file to copy, no loader search.
 $(BUILD)/stockade: $(CLI_OBJ) $(BUILD)/libstockade.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libstockade.a $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libstockade.a $(CLI_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstockade.a
 	@mkdir -p $(@D)

@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Code of the child that runs on a stack ASan did not see allocated:
+ * instrumented, it would only print false alarms into the sandbox. */
+#define ON_BORROWED_STACK __attribute__((no_sanitize("address")))
+
 enum op_kind {
 	OP_BIND,      /* host tree, recursive, read-only or writable */
 	OP_DEVICE,    /* one host device node */
@@ -57,7 +61,7 @@ enum step {
 	STEP_TMPFS,
 	STEP_PROC,
 	STEP_HOSTNAME,
-	STEP_LOOPBACK,
+	STEP_NETNS,
 	STEP_PIVOT_ROOT,
 	STEP_DETACH_OLD_ROOT,
 	STEP_ROOT_READ_ONLY,
@@ -124,7 +128,15 @@ int mount_build_root(struct plan *plan, struct report *fail);
 int ns_write_id_maps(pid_t pid, const struct plan *plan,
 		     struct stk_error **err);
 int ns_set_hostname(const struct plan *plan, struct report *fail);
-int ns_loopback_up(struct report *fail);
+struct net_helper {
+	pid_t pid;
+	int fd;	      /* read end: the helper's errno */
+	int write_fd; /* the helper's end */
+};
+/* Child: start creating the network namespace in the background ... */
+int ns_net_start(struct net_helper *helper, struct report *fail);
+/* ... and join it, with its lo up. */
+int ns_net_join(struct net_helper *helper, struct report *fail);
 
 /* creds.c */
 int creds_enter(const struct plan *plan, struct report *fail);

@@ -60,7 +60,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_TMPFS] = "tmpfs",
 	[STEP_PROC] = "proc",
 	[STEP_HOSTNAME] = "sethostname",
-	[STEP_LOOPBACK] = "loopback up",
+	[STEP_NETNS] = "network namespace",
 	[STEP_PIVOT_ROOT] = "pivot_root",
 	[STEP_DETACH_OLD_ROOT] = "detach old root",
 	[STEP_ROOT_READ_ONLY] = "make root read-only",
@@ -82,11 +82,6 @@ const char *step_name(enum step step)
 }
 
 /* ---- the child ----------------------------------------------------- */
-
-/* The payload runs on init's memory with a stack ASan did not see
- * allocated; instrumenting it would only print false alarms into the
- * sandbox's stderr. */
-#define ON_BORROWED_STACK __attribute__((no_sanitize("address")))
 
 ON_BORROWED_STACK static _Noreturn void
 child_exit(const struct plan *plan, const struct report *rep, int status)
@@ -225,7 +220,9 @@ static _Noreturn void child_main(struct plan *plan)
 	if (read(plan->sync_fd, &go, 1) != 1)
 		_exit(STK_EXIT_SETUP); /* the supervisor is gone */
 
-	if (mount_clone_sources(plan, &rep) < 0 || creds_enter(plan, &rep) < 0)
+	struct net_helper net;
+	if (ns_net_start(&net, &rep) < 0 ||
+	    mount_clone_sources(plan, &rep) < 0 || creds_enter(plan, &rep) < 0)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	/* Set only now: the uid change above clears it.  The supervisor may
 	 * have died before; its end of the sync pipe is then closed. */
@@ -237,8 +234,8 @@ static _Noreturn void child_main(struct plan *plan)
 	if (poll(&pfd, 1, 0) != 0)
 		_exit(STK_EXIT_SETUP);
 
-	if (mount_build_root(plan, &rep) < 0 ||
-	    ns_set_hostname(plan, &rep) < 0 || ns_loopback_up(&rep) < 0)
+	if (mount_build_root(plan, &rep) < 0 || ns_net_join(&net, &rep) < 0 ||
+	    ns_set_hostname(plan, &rep) < 0)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	if (chdir(plan->workdir) < 0)
 		step_failed(&rep, STEP_CHDIR, -1, errno);
@@ -307,9 +304,10 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 
 	int pidfd = -1;
 	struct clone_args args = {
+		/* The network namespace comes later: ns_net_start. */
 		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
-			 CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-			 CLONE_NEWCGROUP | CLONE_PIDFD,
+			 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP |
+			 CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};

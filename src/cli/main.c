@@ -32,6 +32,7 @@ static const char usage_text[] =
 	"start\n"
 	"  --chdir PATH          working directory inside (default /tmp)\n"
 	"  --env NAME=VALUE      set a variable; --env NAME passes ours on\n"
+	"                        (and removes NAME when we have none)\n"
 	"  --hostname NAME       host name inside (default stockade)\n"
 	"  --record FILE         write the JSON run record to FILE\n"
 	"  -v                    print a one-line summary on stderr\n"

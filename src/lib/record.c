@@ -145,6 +145,12 @@ static json_t *signal_name(int sig)
 	return json_string(name);
 }
 
+/* null when the run failed before it had one */
+static json_t *host_id(unsigned id)
+{
+	return id == (unsigned)-1 ? json_null() : json_integer(id);
+}
+
 static json_t *nullable_int(int v, int none)
 {
 	return v == none ? json_null() : json_integer(v);
@@ -161,7 +167,7 @@ char *stk_record_to_json(const struct stk_record *r)
 				  r->error->message);
 	json_t *doc = json_pack(
 		"{s:i, s:s, s:O, s:s, s:o, s:o, s:o, s:i, s:o, s:f,"
-		" s:{s:f, s:f}, s:s, s:I, s:I, s:o, s:O}",
+		" s:{s:f, s:f}, s:s, s:o, s:o, s:o, s:O}",
 		"record_version", STK_RECORD_VERSION, "stockade_version",
 		STK_VERSION, "command", r->command, "verdict", r->verdict,
 		"exit_code", nullable_int(r->exit_code, -1), "signal",
@@ -171,9 +177,8 @@ char *stk_record_to_json(const struct stk_record *r)
 		r->wall_seconds, "cpu", "user_seconds", r->user_seconds,
 		"system_seconds", r->system_seconds, "mode",
 		r->privileged ? "root" : "unprivileged", "host_uid",
-		(json_int_t)r->host_uid, "host_gid", (json_int_t)r->host_gid,
-		"error", error, "enforced",
-		r->enforced ? r->enforced : json_null());
+		host_id(r->host_uid), "host_gid", host_id(r->host_gid), "error",
+		error, "enforced", r->enforced ? r->enforced : json_null());
 	if (!doc)
 		return NULL;
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -5,10 +5,13 @@
  *   ----------                     -------------------------------------
  *   clone3(NEWUSER|NEWNS|...) ---> block signals, wait on the sync pipe
  *   write uid_map, gid_map
- *   write the sync byte      ---> clone host trees, become the sandbox
- *                                 user, build the root, pivot, host name,
- *                                 loopback, drop every capability
- *                                 fork ---> payload: default signals, execve
+ *   write the sync byte      ---> start the network namespace helper,
+ *                                 clone host trees, become the sandbox
+ *                                 user, build the root, pivot, join the
+ *                                 network namespace, host name, drop
+ *                                 every capability
+ *                                 vfork ---> payload: default signals,
+ *                                            execve
  *                                 reap; report the payload's status; exit
  *
  * The child runs on a copy-on-write copy of the supervisor (no CLONE_VM):
@@ -78,7 +81,7 @@ static const char *const step_names[STEP_COUNT] = {
 
 const char *step_name(enum step step)
 {
-	return step >= 0 && step < STEP_COUNT ? step_names[step] : "unknown";
+	return step >= 0 && step < STEP_COUNT ? step_names[step] : "supervise";
 }
 
 /* ---- the child ----------------------------------------------------- */
@@ -214,7 +217,7 @@ static _Noreturn void child_main(struct plan *plan)
 	sigset_t all;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	umask(0);
+	umask(0); /* the plan's modes are exact */
 
 	char go;
 	if (read(plan->sync_fd, &go, 1) != 1)
@@ -237,6 +240,7 @@ static _Noreturn void child_main(struct plan *plan)
 	if (mount_build_root(plan, &rep) < 0 || ns_net_join(&net, &rep) < 0 ||
 	    ns_set_hostname(plan, &rep) < 0)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
+	umask(022); /* what a program expects to start with */
 	if (chdir(plan->workdir) < 0)
 		step_failed(&rep, STEP_CHDIR, -1, errno);
 	else if (setsid() < 0)
@@ -296,6 +300,8 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 			close_pair(errp);
 		return r;
 	}
+	/* Read after init is gone; never block on a writer that lingers. */
+	fcntl(report[0], F_SETFL, O_NONBLOCK);
 	plan->sync_fd = sync_pipe[0];
 	plan->report_fd = report[1];
 	plan->stdio[0] = stdin_fd;
@@ -307,7 +313,7 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 		/* The network namespace comes later: ns_net_start. */
 		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
 			 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP |
-			 CLONE_PIDFD,
+			 CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};

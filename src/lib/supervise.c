@@ -41,13 +41,17 @@ static int build_envp(struct plan *plan, const struct stk_policy *policy)
 	if (!plan->envp)
 		return -ENOMEM;
 	size_t n = 0;
-	plan->path_env = "";
+	/* Without PATH, search where execvp would (confstr _CS_PATH). */
+	plan->path_env = "/bin:/usr/bin";
 	for (size_t i = 0; i < policy->n_env; i++) {
 		const struct env_var *e = &policy->env[i];
 		if (!e->value)
 			continue;
-		if (asprintf(&plan->envp[n++], "%s=%s", e->name, e->value) < 0)
+		if (asprintf(&plan->envp[n], "%s=%s", e->name, e->value) < 0) {
+			plan->envp[n] = NULL;
 			return -ENOMEM;
+		}
+		n++;
 		if (strcmp(e->name, "PATH") == 0)
 			plan->path_env = e->value;
 	}
@@ -57,27 +61,26 @@ static int build_envp(struct plan *plan, const struct stk_policy *policy)
 static int plan_build(struct plan *plan, const struct stk_policy *policy,
 		      int *uid_lock, struct stk_error **err)
 {
-	if (!policy->argv)
-		return stk_error_set(err, EINVAL, "command",
-				     "no command to run");
 	plan->argv = policy->argv;
 	plan->workdir = policy->workdir;
 	plan->hostname = policy->hostname;
 	plan->uid = STK_SANDBOX_UID;
 	plan->gid = STK_SANDBOX_GID;
 	plan->privileged = geteuid() == 0;
-	if (plan->privileged) {
-		int r = creds_claim_host_uid(&plan->host_uid, uid_lock, err);
-		if (r < 0)
-			return r;
-		plan->host_gid = plan->host_uid;
-	} else {
-		plan->host_uid = geteuid();
-		plan->host_gid = getegid();
-	}
+	plan->host_uid = plan->privileged ? (uid_t)-1 : geteuid();
+	plan->host_gid = plan->privileged ? (gid_t)-1 : getegid();
+	if (!policy->argv)
+		return stk_error_set(err, EINVAL, "command",
+				     "no command to run");
 	if (build_envp(plan, policy) < 0)
 		return stk_error_set(err, ENOMEM, "plan", "out of memory");
-	return plan_mounts(plan, policy, err);
+	int r = plan_mounts(plan, policy, err);
+	/* Last: the host uid is claimed only for a plan that can run. */
+	if (r == 0 && plan->privileged) {
+		r = creds_claim_host_uid(&plan->host_uid, uid_lock, err);
+		plan->host_gid = plan->host_uid;
+	}
+	return r;
 }
 
 /* Copies what the sandbox wrote to where the caller wants it.  A caller
@@ -115,6 +118,7 @@ struct loop {
 	int passed; /* signals passed on so far */
 	int first;  /* the first of them */
 	bool init_done;
+	int failed; /* errno of the loop itself */
 	siginfo_t init_info;
 	struct rusage usage;
 };
@@ -146,6 +150,13 @@ static void run_loop(struct loop *l)
 		if (poll(fds, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			/* Unwatched, the run must not go on. */
+			l->failed = errno;
+			sys_pidfd_send_signal(sb->pidfd, SIGKILL);
+			if (!l->init_done)
+				sys_waitid(P_PIDFD, sb->pidfd, &l->init_info,
+					   WEXITED, &l->usage);
+			l->init_done = true;
 			break;
 		}
 		if (fds[1].revents)
@@ -199,6 +210,11 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 {
 	struct report failed = {0}, exited = {0};
 	read_reports(l->sb->report_fd, &failed, &exited);
+	if (l->failed && !failed.kind)
+		failed = (struct report){.kind = REPORT_FAILED,
+					 .step = STEP_COUNT,
+					 .index = -1,
+					 .errnum = l->failed};
 	rec->interrupted = l->first;
 	rec->user_seconds = (double)l->usage.ru_utime.tv_sec +
 			    (double)l->usage.ru_utime.tv_usec / 1e6;
@@ -258,16 +274,58 @@ static void end_sandbox(struct sandbox *sb, struct loop *l)
 		}
 }
 
-static int block_signals(const struct stk_policy *policy, sigset_t *old)
+/* The thread's signals during a run.  SIGPIPE is always blocked: the
+ * caller may have stopped reading what the sandbox writes, and that must
+ * end in EPIPE, not in the caller's death.  The signals to pass on are
+ * blocked and read from a signalfd when the policy asks for it. */
+struct run_signals {
+	sigset_t old_mask;
+	bool pipe_was_pending;
+	int fd;
+};
+
+static int signals_take(struct run_signals *rs, const struct stk_policy *p)
 {
-	sigset_t set;
+	sigset_t set, pending;
 	sigemptyset(&set);
 	for (size_t i = 0; i < ARRAY_SIZE(passed_signals); i++)
 		sigaddset(&set, passed_signals[i]);
-	pthread_sigmask(SIG_BLOCK, &set, old);
-	if (!policy->forward_signals)
-		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	rs->fd = -1;
+	rs->pipe_was_pending = true; /* until known: drain nothing */
+	if (p->forward_signals) {
+		pthread_sigmask(SIG_BLOCK, &set, &rs->old_mask);
+		rs->fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+		if (rs->fd < 0)
+			return -errno;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set,
+			p->forward_signals ? NULL : &rs->old_mask);
+	sigpending(&pending);
+	rs->pipe_was_pending = sigismember(&pending, SIGPIPE);
+	return 0;
+}
+
+static void signals_give_back(struct run_signals *rs)
+{
+	if (rs->fd >= 0) {
+		/* Signals that came after the end are dropped, not left
+		 * pending to strike the caller when unblocked. */
+		struct signalfd_siginfo si;
+		while (read(rs->fd, &si, sizeof(si)) == sizeof(si))
+			;
+		close(rs->fd);
+	}
+	if (!rs->pipe_was_pending) {
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGPIPE);
+		struct timespec zero = {0, 0};
+		while (sigtimedwait(&set, NULL, &zero) > 0)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &rs->old_mask, NULL);
 }
 
 int stk_run(const struct stk_policy *policy, struct stk_record **record,
@@ -284,8 +342,7 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 			     .err_fd = -1};
 	struct loop l = {.sb = &sb, .policy = policy, .sigfd = -1};
 	_cleanup_close_ int uid_lock = -1;
-	sigset_t old_mask;
-	bool masked = false;
+	struct run_signals rs;
 	int r;
 
 	if (record)
@@ -296,13 +353,11 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	r = plan_build(&plan, policy, &uid_lock, err);
 	if (record_init(rec, policy, &plan) < 0 && r == 0)
 		r = stk_error_set(err, ENOMEM, "run", "out of memory");
-	if (r == 0 && policy->forward_signals) {
-		masked = true;
-		l.sigfd = block_signals(policy, &old_mask);
-		if (l.sigfd < 0)
-			r = stk_error_set(err, errno, "signalfd",
-					  "signalfd: %s", strerror(errno));
-	}
+	int sr = signals_take(&rs, policy);
+	l.sigfd = rs.fd;
+	if (r == 0 && sr < 0)
+		r = stk_error_set(err, -sr, "signalfd", "signalfd: %s",
+				  strerror(-sr));
 	if (r == 0)
 		r = spawn_sandbox(&plan, policy->stdio[0], &sb, err);
 	if (r == 0) {
@@ -315,16 +370,7 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	}
 	end_sandbox(&sb, &l);
 	rec->wall_seconds = now() - start;
-	if (l.sigfd >= 0) {
-		/* Signals that came after the end are dropped, not left
-		 * pending to strike the caller when unblocked. */
-		struct signalfd_siginfo si;
-		while (read(l.sigfd, &si, sizeof(si)) == sizeof(si))
-			;
-		close(l.sigfd);
-	}
-	if (masked)
-		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	signals_give_back(&rs);
 	plan_release(&plan);
 	if (record)
 		*record = rec;

@@ -274,8 +274,22 @@ static const struct command {
 	{"-h", cmd_help}, {"--version", cmd_version}, {"version", cmd_version},
 };
 
+/* A stream the caller closed would otherwise be the next file we open -
+ * the record, a pipe - and the sandbox's output would land in it. */
+static void open_standard_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null != fd)
+			exit(STK_EXIT_SETUP);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	open_standard_fds();
 	if (argc < 2)
 		die_usage("no command given");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

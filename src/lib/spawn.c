@@ -40,6 +40,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -211,6 +212,42 @@ static _Noreturn void init_main(const struct plan *plan, pid_t payload)
 	}
 }
 
+/* init is a copy of the supervisor and would show the caller's command
+ * line - host paths, the record file - to every process of the run in
+ * /proc/1/cmdline.  The region the kernel reads it from is init's own
+ * memory now: overwrite it, and the environment's too.  Fields 48-51 of
+ * /proc/self/stat (the host's /proc, still mounted) give the bounds. */
+static void wipe_command_line(void)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')'); /* the name may hold spaces */
+	unsigned long bounds[4];
+	for (int field = 2, got = 0; p && *p && got < 4; p++) {
+		if (*p != ' ')
+			continue;
+		field++;
+		if (field >= 48 && field <= 51)
+			bounds[got++] = strtoul(p + 1, NULL, 10);
+	}
+	static const char name[] = "stockade-init";
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+	for (int i = 0; i < 4 && p; i += 2) {
+		if (bounds[i + 1] <= bounds[i])
+			continue;
+		size_t len = bounds[i + 1] - bounds[i];
+		memset((void *)bounds[i], 0, len);
+		if (i == 0 && len > sizeof(name))
+			memcpy((void *)bounds[i], name, sizeof(name));
+	}
+}
+
 static _Noreturn void child_main(struct plan *plan)
 {
 	struct report rep = {0};
@@ -223,6 +260,7 @@ static _Noreturn void child_main(struct plan *plan)
 	if (read(plan->sync_fd, &go, 1) != 1)
 		_exit(STK_EXIT_SETUP); /* the supervisor is gone */
 
+	wipe_command_line();
 	struct net_helper net;
 	if (ns_net_start(&net, &rep) < 0 ||
 	    mount_clone_sources(plan, &rep) < 0 || creds_enter(plan, &rep) < 0)

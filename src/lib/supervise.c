@@ -72,6 +72,13 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	if (!policy->argv)
 		return stk_error_set(err, EINVAL, "command",
 				     "no command to run");
+	/* Checked before we open anything, which could take a closed one's
+	 * number and receive the sandbox's output. */
+	for (int i = 0; i < 3; i++)
+		if (fcntl(policy->stdio[i], F_GETFD) < 0)
+			return stk_error_set(err, EBADF, "stdio",
+					     "stdio: fd %d is not open",
+					     policy->stdio[i]);
 	if (build_envp(plan, policy) < 0)
 		return stk_error_set(err, ENOMEM, "plan", "out of memory");
 	int r = plan_mounts(plan, policy, err);

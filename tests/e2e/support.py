@@ -6,10 +6,8 @@ outside (/proc, mountinfo, /tmp, cgroup trees).  They never kill anything by
 name: the only processes they kill are ones found by a marker unique to the
 test that started them, by pid.
 """
-import errno
 import json
 import os
-import re
 import select
 import shutil
 import signal
@@ -21,8 +19,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILD = ROOT / "build"
-BINARY = BUILD / "stockade"
+# make e2e passes the binary it built (build-san/ under make SAN=1).
+BINARY = Path(os.environ.get("STOCKADE") or ROOT / "build" / "stockade")
+BUILD = BINARY.parent
 
 MODES = ("root", "unprivileged")
 NOBODY = 65534
@@ -96,8 +95,8 @@ def read_record(path):
 def describe(cp, record=None):
     """Everything worth seeing when an assertion about a run fails."""
     argv = [a if len(a) < 200 else a[:60] + "..." for a in map(str, cp.args)]
-    out = cp.stdout if isinstance(cp.stdout, str) else repr(cp.stdout)
-    err = cp.stderr if isinstance(cp.stderr, str) else repr(cp.stderr)
+    out = cp.stdout if isinstance(cp.stdout, str) else repr(cp.stdout[-2000:])
+    err = cp.stderr if isinstance(cp.stderr, str) else repr(cp.stderr[-2000:])
     rec = json.dumps(record, indent=1)[:3000] if record is not None else "none"
     return (f"\nargv: {argv}\nstatus: {cp.returncode}\nstdout: {out[-2000:]!r}"
             f"\nstderr: {err[-2000:]!r}\nrecord: {rec}")
@@ -138,17 +137,17 @@ class Stockade:
             shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
     def invoke(self, args, *, env=None, pass_fds=(), timeout=TIMEOUT,
-               stdin=subprocess.DEVNULL, preexec_fn=reset_signals):
+               stdin=subprocess.DEVNULL, preexec_fn=reset_signals, text=True):
         """`stockade ARGS` (no record); returns the CompletedProcess."""
         return subprocess.run(self.argv(args), stdin=stdin,
-                              capture_output=True, text=True,
-                              errors="backslashreplace", env=env,
+                              capture_output=True, text=text,
+                              errors="backslashreplace" if text else None, env=env,
                               pass_fds=pass_fds, timeout=timeout,
                               cwd=self.dir, preexec_fn=preexec_fn)
 
     def run(self, args, *, record=True, env=None, pass_fds=(),
             timeout=TIMEOUT, stdin=subprocess.DEVNULL,
-            preexec_fn=reset_signals):
+            preexec_fn=reset_signals, text=True):
         """`stockade run --record FILE ARGS`; returns (CompletedProcess, record).
 
         The record is None when none was written (allowed only for status
@@ -160,7 +159,7 @@ class Stockade:
         try:
             cp = self.invoke(head + list(args), env=env, pass_fds=pass_fds,
                              timeout=timeout, stdin=stdin,
-                             preexec_fn=preexec_fn)
+                             preexec_fn=preexec_fn, text=text)
         finally:
             rec = self.take_record(path) if record else None
         if record:
@@ -267,6 +266,18 @@ def proc_stat(pid):
     """Fields of /proc/PID/stat after the command name: [state, ppid, pgrp, session, tty_nr, ...]."""
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()
+
+
+def pids_of_uids(uids):
+    """Processes whose real uid is one of uids."""
+    found = []
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if int(proc_status(name)["Uid"].split()[0]) in uids:
+                found.append(int(name))
+        except (OSError, KeyError):
+            pass
+    return found
 
 
 def kill_survivors(pids):
@@ -396,10 +407,3 @@ def leftovers(before, marker=None, settle=3.0):
             return diff
         time.sleep(0.2)
 
-
-def errno_name(number):
-    return errno.errorcode.get(number, str(number))
-
-
-def unescape_mountinfo(field):
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)

@@ -146,6 +146,11 @@ int stk_run(const struct stk_policy *p, struct stk_record **record,
 
 /* ---- record -------------------------------------------------------- */
 
+/* A record for a run that never started because the caller refused its
+ * request (a bad option, say): verdict "setup-error", exit status 125,
+ * err copied.  NULL when out of memory. */
+struct stk_record *stk_record_new_failed(const struct stk_error *err);
+
 /* "ok", "exit", "signal", "setup-error" (and later the limits). */
 const char *stk_record_verdict(const struct stk_record *r);
 int stk_record_exit_code(const struct stk_record *r); /* -1 if none */

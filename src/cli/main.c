@@ -41,32 +41,53 @@ static const char usage_text[] =
 
 static const char *prog = "stockade";
 
-static _Noreturn void die(const char *fmt, ...)
+/* --record, opened before any other option is applied, so that a refused
+ * option is recorded too, and a bad path costs no sandbox. */
+static const char *record_path;
+static FILE *record_file;
+
+/* Returns the exit status to use: 125 if the record could not be written. */
+static int write_record(const struct stk_record *rec, int status)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(STK_EXIT_SETUP);
+	char *json = stk_record_to_json(rec);
+	FILE *f = record_file;
+	record_file = NULL;
+	if (!json || fprintf(f, "%s\n", json) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "%s: --record %s: %s\n", prog, record_path,
+			json ? strerror(errno) : "out of memory");
+		status = STK_EXIT_SETUP;
+	}
+	free(json);
+	return status;
 }
 
-static _Noreturn void die_usage(const char *fmt, ...)
+/* stockade itself failed before the run: say why, record it, exit 125. */
+static _Noreturn void fail(const char *step, int errnum, bool usage,
+			   const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", prog);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'stockade --help'.\n");
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: %s\n", prog, msg);
+	if (usage)
+		fputs("Try 'stockade --help'.\n", stderr);
+	if (record_file) {
+		struct stk_error e = {errnum, (char *)step, msg};
+		struct stk_record *rec = stk_record_new_failed(&e);
+		if (rec)
+			write_record(rec, STK_EXIT_SETUP);
+		stk_record_free(rec);
+	}
 	exit(STK_EXIT_SETUP);
 }
 
 static void check(int r, struct stk_error *err)
 {
 	if (r < 0)
-		die("%s", err && err->message ? err->message : strerror(-r));
+		fail(err ? err->step : "run", -r, false, "%s",
+		     err && err->message ? err->message : strerror(-r));
 }
 
 /* "A:B" -> A and B; B may be absent when optional. */
@@ -75,18 +96,19 @@ static void split_pair(const char *opt, char *arg, bool need_second,
 {
 	char *colon = strchr(arg, ':');
 	if (colon && strchr(colon + 1, ':'))
-		die_usage("%s %s: more than one ':' (paths with ':' are not "
-			  "supported)",
-			  opt, arg);
+		fail(opt, EINVAL, true,
+		     "%s %s: more than one ':' (paths with ':' are not "
+		     "supported)",
+		     opt, arg);
 	if (!colon && need_second)
-		die_usage("%s %s: expected HOST:PATH", opt, arg);
+		fail(opt, EINVAL, true, "%s %s: expected HOST:PATH", opt, arg);
 	if (colon)
 		*colon = '\0';
 	*first = arg;
 	*second = colon ? colon + 1 : NULL;
 	if (!**first || (*second && !**second))
-		die_usage("%s: empty path in \"%s%s%s\"", opt, arg,
-			  colon ? ":" : "", *second ? *second : "");
+		fail(opt, EINVAL, true, "%s: empty path in \"%s%s%s\"", opt,
+		     arg, colon ? ":" : "", *second ? *second : "");
 }
 
 enum {
@@ -132,9 +154,11 @@ static void apply_option(struct stk_policy *p, int opt, char *arg)
 	case OPT_TMPFS:
 		split_pair("--tmpfs", arg, false, &a, &b);
 		if (b && stk_parse_size(b, &size, &err) < 0)
-			die_usage("--tmpfs %s: %s", a, err->message);
+			fail("--tmpfs", EINVAL, true, "--tmpfs %s: %s", a,
+			     err->message);
 		if (b && size == 0)
-			die_usage("--tmpfs %s: size must be more than 0", a);
+			fail("--tmpfs", EINVAL, true,
+			     "--tmpfs %s: size must be more than 0", a);
 		r = stk_policy_add_tmpfs(p, a, size, &err);
 		break;
 	case OPT_COPY:
@@ -162,15 +186,21 @@ static void apply_option(struct stk_policy *p, int opt, char *arg)
 static int cmd_run(int argc, char **argv)
 {
 	struct stk_policy *p = stk_policy_new();
-	const char *record_path = NULL;
 	bool verbose = false;
 	int opt;
 
 	if (!p)
-		die("out of memory");
-	optind = 1;
-	opterr = 0; /* our message names the option */
+		fail("run", ENOMEM, false, "out of memory");
 	/* '+': options end at the command; its own options are its own. */
+	opterr = 0; /* our message names the option */
+	for (optind = 1;
+	     (opt = getopt_long(argc, argv, "+vh", run_options, NULL)) != -1;)
+		if (opt == OPT_RECORD)
+			record_path = optarg;
+	if (record_path && !(record_file = fopen(record_path, "we")))
+		fail("--record", errno, false, "--record %s: %s", record_path,
+		     strerror(errno));
+	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+vh", run_options, NULL)) !=
 	       -1) {
 		switch (opt) {
@@ -184,32 +214,28 @@ static int cmd_run(int argc, char **argv)
 			printf("stockade %s\n", STK_VERSION);
 			exit(0);
 		case OPT_RECORD:
-			record_path = optarg;
 			break;
 		case '?':
 			if (optopt && optopt < 256)
-				die_usage("run: option -%c is unknown or lacks "
-					  "its argument",
-					  optopt);
-			die_usage("run: option %s is unknown or lacks its "
-				  "argument",
-				  argv[optind - 1]);
+				fail("run", EINVAL, true,
+				     "run: option -%c is unknown or lacks "
+				     "its argument",
+				     optopt);
+			fail(argv[optind - 1], EINVAL, true,
+			     "run: option %s is unknown or lacks its "
+			     "argument",
+			     argv[optind - 1]);
 		default:
 			apply_option(p, opt, optarg);
 		}
 	}
 	if (optind >= argc)
-		die_usage("run: no command given");
+		fail("command", EINVAL, true, "run: no command given");
 
 	struct stk_error *err = NULL;
 	check(stk_policy_set_command(p, (const char *const *)argv + optind,
 				     &err),
 	      err);
-
-	/* Opened before the run, so that a bad path costs no sandbox. */
-	FILE *record_file = NULL;
-	if (record_path && !(record_file = fopen(record_path, "we")))
-		die("--record %s: %s", record_path, strerror(errno));
 
 	/* stockade's own interrupts are the sandbox's to handle. */
 	stk_policy_set_forward_signals(p, true);
@@ -227,19 +253,11 @@ static int cmd_run(int argc, char **argv)
 	if (r < 0 && err)
 		fprintf(stderr, "%s: %s\n", prog, err->message);
 	if (!rec)
-		die("no run record: %s", strerror(-r));
+		fail("run", -r, false, "no run record: %s", strerror(-r));
 
 	int status = stk_record_exit_status(rec);
-	if (record_file) {
-		char *json = stk_record_to_json(rec);
-		if (!json || fprintf(record_file, "%s\n", json) < 0 ||
-		    fclose(record_file) != 0) {
-			fprintf(stderr, "%s: --record %s: %s\n", prog,
-				record_path, strerror(errno));
-			status = STK_EXIT_SETUP;
-		}
-		free(json);
-	}
+	if (record_file)
+		status = write_record(rec, status);
 	if (verbose) {
 		char *line = stk_record_summary(rec);
 		if (line)
@@ -291,9 +309,9 @@ int main(int argc, char **argv)
 {
 	open_standard_fds();
 	if (argc < 2)
-		die_usage("no command given");
+		fail("command", EINVAL, true, "no command given");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	die_usage("unknown command \"%s\"", argv[1]);
+	fail("command", EINVAL, true, "unknown command \"%s\"", argv[1]);
 }

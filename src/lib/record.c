@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static json_t *mounts_json(const struct plan *plan)
 {
@@ -108,6 +109,24 @@ void record_fail(struct stk_record *rec, const struct stk_error *err,
 	if (!err || rec->error)
 		return;
 	stk_error_set(&rec->error, err->errnum, err->step, "%s", err->message);
+}
+
+struct stk_record *stk_record_new_failed(const struct stk_error *err)
+{
+	struct stk_record *rec = calloc(1, sizeof(*rec));
+	if (!rec)
+		return NULL;
+	rec->command = json_array();
+	rec->exit_code = -1;
+	rec->privileged = geteuid() == 0;
+	rec->host_uid = (uid_t)-1;
+	rec->host_gid = (gid_t)-1;
+	record_fail(rec, err, STK_EXIT_SETUP);
+	if (!rec->command || (err && !rec->error)) {
+		stk_record_free(rec);
+		return NULL;
+	}
+	return rec;
 }
 
 const char *stk_record_verdict(const struct stk_record *r)

@@ -79,9 +79,11 @@ def test_refused_command_line_125(run, args, named):
     assert cp.returncode == 125, describe(cp, rec)
     assert named.lower() in cp.stderr.lower(), "stderr does not name " + named + describe(cp, rec)
     assert cp.stdout == ""
-    if rec is not None:
-        assert rec["verdict"] == "setup-error", describe(cp, rec)
-        assert rec["error"] is not None
+    # The refusal is recorded too, naming the option as the failed step.
+    assert rec is not None, "no record for a refused command line" + describe(cp, rec)
+    assert rec["verdict"] == "setup-error" and rec["exit_status"] == 125, describe(cp, rec)
+    assert rec["error"]["step"].lower() == named.lower(), describe(cp, rec)
+    assert rec["error"]["errno"] > 0 and rec["error"]["message"], describe(cp, rec)
     assert leftovers(before) == {}
 
 

@@ -166,8 +166,8 @@ if not have_bwrap:
 elif any(v is None for v in ratios.values()):
     print(f"{goal} -> not checked (bwrap's overhead was not measurable)")
 else:
-    met = all(v <= 0.5 for v in ratios.values())
-    print(f"{goal} -> {'met' if met else 'NOT met'}")
+    print(f"{goal} -> " + ", ".join(
+        f"{name}: {'met' if v <= 0.5 else 'NOT met'} ({v:.2f})" for name, v in ratios.items()))
 EOF
 
 # ---- 2. supervisor memory ---------------------------------------------------------

@@ -508,7 +508,8 @@ static enum step apply_op(struct mount_op *op, int dir, const char *base)
 	return STEP_MOUNT;
 }
 
-int mount_build_root(struct plan *plan, struct report *fail)
+int mount_build_root(struct plan *plan, struct helper *helper,
+		     struct report *fail)
 {
 	/* The new root is a small tmpfs attached over /tmp of this mount
 	 * namespace's copy of the host tree (the host's /tmp is untouched):
@@ -535,14 +536,23 @@ int mount_build_root(struct plan *plan, struct report *fail)
 			return step_failed(fail, failed, (int)i, saved);
 	}
 
+	/* The network namespace is joined here, where the helper has had the
+	 * whole mount work to make it. */
+	if (helper_join_network(helper, fail) < 0)
+		return -1;
+
 	/* pivot_root(".", ".") stacks the old root on the new one; the
 	 * detach then drops the whole host tree from this namespace, so no
 	 * path, however crafted, leads back to it. */
-	if (fchdir(root) < 0 || sys_pivot_root(".", ".") < 0)
+	struct stat new_root;
+	if (fstat(root, &new_root) < 0 || fchdir(root) < 0 ||
+	    sys_pivot_root(".", ".") < 0)
 		return step_failed(fail, STEP_PIVOT_ROOT, -1, errno);
-	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
-		return step_failed(fail, STEP_DETACH_OLD_ROOT, -1, errno);
 	close(root);
+	if (helper_detach_old_root(helper, &new_root, fail) < 0)
+		return -1;
+	if (chdir("/") < 0)
+		return step_failed(fail, STEP_DETACH_OLD_ROOT, -1, errno);
 	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 	if (sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
 		return step_failed(fail, STEP_ROOT_READ_ONLY, -1, errno);

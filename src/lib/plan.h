@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Code of the child that runs on a stack ASan did not see allocated:
@@ -114,6 +115,8 @@ struct plan {
 	int report_fd; /* write end */
 };
 
+struct helper;
+
 /* mount.c */
 int plan_mounts(struct plan *plan, const struct stk_policy *policy,
 		struct stk_error **err);
@@ -121,22 +124,29 @@ void plan_release(struct plan *plan);
 /* Child: before the credentials change, clone every host tree it binds
  * (so that root mode still reaches what root can reach). */
 int mount_clone_sources(struct plan *plan, struct report *fail);
-/* Child: build the new root, pivot into it, detach the old one. */
-int mount_build_root(struct plan *plan, struct report *fail);
+/* Child: build the new root, join the helper's network namespace, pivot
+ * into the root and have the helper detach the old one. */
+int mount_build_root(struct plan *plan, struct helper *helper,
+		     struct report *fail);
 
 /* ns.c */
 int ns_write_id_maps(pid_t pid, const struct plan *plan,
 		     struct stk_error **err);
 int ns_set_hostname(const struct plan *plan, struct report *fail);
-struct net_helper {
+
+/* helper.c: a process of the child that creates the network namespace
+ * and waits out the detach of the old root while the child goes on. */
+struct helper {
 	pid_t pid;
-	int fd;	      /* read end: the helper's errno */
-	int write_fd; /* the helper's end */
+	int report; /* read end: the helper's errnos */
+	int go;	    /* write end: detach now */
 };
-/* Child: start creating the network namespace in the background ... */
-int ns_net_start(struct net_helper *helper, struct report *fail);
-/* ... and join it, with its lo up. */
-int ns_net_join(struct net_helper *helper, struct report *fail);
+int helper_start(struct helper *helper, struct report *fail);
+/* Joins the network namespace the helper made, its lo up. */
+int helper_join_network(const struct helper *helper, struct report *fail);
+/* After pivot_root: returns once "/" is new_root, the old one detached. */
+int helper_detach_old_root(struct helper *helper, const struct stat *new_root,
+			   struct report *fail);
 
 /* creds.c */
 int creds_enter(const struct plan *plan, struct report *fail);

@@ -5,11 +5,12 @@
  *   ----------                     -------------------------------------
  *   clone3(NEWUSER|NEWNS|...) ---> block signals, wait on the sync pipe
  *   write uid_map, gid_map
- *   write the sync byte      ---> start the network namespace helper,
- *                                 clone host trees, become the sandbox
- *                                 user, build the root, pivot, join the
- *                                 network namespace, host name, drop
- *                                 every capability
+ *   write the sync byte      ---> start the helper (helper.c), clone
+ *                                 host trees, become the sandbox user,
+ *                                 build the root, join the helper's
+ *                                 network namespace, pivot, have the
+ *                                 helper detach the old root, host name,
+ *                                 drop every capability
  *                                 vfork ---> payload: default signals,
  *                                            execve
  *                                 reap; report the payload's status; exit
@@ -256,14 +257,17 @@ static _Noreturn void child_main(struct plan *plan)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	umask(0); /* the plan's modes are exact */
 
+	/* The helper needs no id map: it starts on the network namespace
+	 * while the supervisor writes them. */
+	struct helper helper;
+	if (helper_start(&helper, &rep) < 0)
+		child_exit(plan, &rep, STK_EXIT_SETUP);
 	char go;
 	if (read(plan->sync_fd, &go, 1) != 1)
 		_exit(STK_EXIT_SETUP); /* the supervisor is gone */
 
 	wipe_command_line();
-	struct net_helper net;
-	if (ns_net_start(&net, &rep) < 0 ||
-	    mount_clone_sources(plan, &rep) < 0 || creds_enter(plan, &rep) < 0)
+	if (mount_clone_sources(plan, &rep) < 0 || creds_enter(plan, &rep) < 0)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	/* Set only now: the uid change above clears it.  The supervisor may
 	 * have died before; its end of the sync pipe is then closed. */
@@ -275,7 +279,7 @@ static _Noreturn void child_main(struct plan *plan)
 	if (poll(&pfd, 1, 0) != 0)
 		_exit(STK_EXIT_SETUP);
 
-	if (mount_build_root(plan, &rep) < 0 || ns_net_join(&net, &rep) < 0 ||
+	if (mount_build_root(plan, &helper, &rep) < 0 ||
 	    ns_set_hostname(plan, &rep) < 0)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	umask(022); /* what a program expects to start with */

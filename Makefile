@@ -43,7 +43,8 @@ CLI_OBJ := $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/stockade $(BUILD)/libstockade.a $(BUILD)/libstockade.so
+all: $(BUILD)/stockade $(BUILD)/libstockade.a $(BUILD)/libstockade.so \
+	$(BUILD)/hello-lib
 
 $(BUILD)/lib/%.o: src/lib/%.c
 	@mkdir -p $(@D)
@@ -59,11 +60,17 @@ $(BUILD)/libstockade.a: $(LIB_OBJ)
 
 $(BUILD)/libstockade.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(LIBS)
+	ln -sf libstockade.so $(BUILD)/$(SONAME)
 
 # The CLI links the library statically: one file to copy, no loader search.
 $(BUILD)/stockade: $(CLI_OBJ) $(BUILD)/libstockade.a
 	$(CC) $(LDFLAGS) $(CLI_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libstockade.a \
 		$(CLI_LIBS)
+
+# The library's usage pattern, linked against the shared library.
+$(BUILD)/hello-lib: examples/hello-lib.c $(BUILD)/libstockade.so
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(BUILD) -l:libstockade.so \
+		-Wl,-rpath,'$$ORIGIN'
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstockade.a
 	@mkdir -p $(@D)
@@ -102,7 +109,7 @@ install: all
 	install -m 0644 docs/stockade.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 format:
-	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c
+	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c examples/*.c
 
 clean:
 	rm -rf build build-san

@@ -30,8 +30,9 @@
 
 /* The root itself holds only mount points and the files below. */
 #define ROOT_TMPFS_SIZE "1048576"
-/* A --copy of a tree keeps one fd per file until the child copies it. */
-#define COPY_MAX_FILES 1024
+/* A --copy of a tree keeps one fd per file and directory until the child
+ * copies it; this keeps them well under the usual limit of open files. */
+#define COPY_MAX_ENTRIES 512
 
 static const char *const devices[] = {"null", "zero", "full", "random",
 				      "urandom"};
@@ -118,80 +119,111 @@ static int plan_bind(struct plan *plan, const struct bind *b,
 	return r;
 }
 
-static int plan_copy_tree(struct plan *plan, const char *host, const char *dest,
-			  size_t *files, struct stk_error **err)
+static int copy_error(struct stk_error **err, int errnum, const char *host,
+		      const char *what)
+{
+	return stk_error_set(err, errnum, "--copy", "--copy %s: %s", host,
+			     what ? what : strerror(errnum));
+}
+
+/* One entry of a --copy, NAME in the directory DIR (already open).  The
+ * tree is walked through fds, never by re-walking path strings: a file
+ * swapped for a link or a FIFO on the way is refused, not followed or
+ * blocked on.  host is only for messages. */
+static int plan_copy_entry(struct plan *plan, int dir, const char *name,
+			   const char *host, const char *dest, size_t *entries,
+			   struct stk_error **err)
 {
 	struct stat st;
-	if (lstat(host, &st) < 0)
-		return stk_error_set(err, errno, "--copy", "--copy %s: %s",
-				     host, strerror(errno));
-	struct mount_op op = {.mode = st.st_mode & 0777, .fd = -1};
+	if (++*entries > COPY_MAX_ENTRIES)
+		return stk_error_set(err, EMFILE, "--copy",
+				     "--copy: more than %d files, directories "
+				     "and links",
+				     COPY_MAX_ENTRIES);
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return copy_error(err, errno, host, NULL);
 	if (S_ISLNK(st.st_mode)) {
 		char target[PATH_MAX];
-		ssize_t n = readlink(host, target, sizeof(target) - 1);
+		ssize_t n = readlinkat(dir, name, target, sizeof(target) - 1);
 		if (n < 0)
-			return stk_error_set(err, errno, "--copy",
-					     "--copy %s: %s", host,
-					     strerror(errno));
+			return copy_error(err, errno, host, NULL);
 		target[n] = '\0';
 		return add_text(plan, OP_SYMLINK, dest, target, 0);
 	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return copy_error(err, EINVAL, host,
+				  "not a file, directory or symlink");
+
+	struct mount_op op = {.mode = st.st_mode & 0777, .fd = -1};
+	op.fd = openat(dir, name,
+		       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+			       (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+	if (op.fd < 0)
+		return copy_error(err, errno, host, NULL);
+	struct stat now;
+	if (fstat(op.fd, &now) < 0 ||
+	    (now.st_mode & S_IFMT) != (st.st_mode & S_IFMT)) {
+		close(op.fd);
+		return copy_error(err, EAGAIN, host, "changed while copied");
+	}
 	if (S_ISREG(st.st_mode)) {
-		if (++*files > COPY_MAX_FILES)
-			return stk_error_set(err, EMFILE, "--copy",
-					     "--copy: more than %d files",
-					     COPY_MAX_FILES);
 		op.kind = OP_COPY_FILE;
-		op.fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (op.fd < 0)
-			return stk_error_set(err, errno, "--copy",
-					     "--copy %s: %s", host,
-					     strerror(errno));
 		int r = add_op(plan, &op, dest);
 		if (r < 0)
 			close(op.fd);
 		return r;
 	}
-	if (!S_ISDIR(st.st_mode))
-		return stk_error_set(err, EINVAL, "--copy",
-				     "--copy %s: not a file, directory or "
-				     "symlink",
-				     host);
+
 	op.kind = OP_DIR;
+	int fd = steal_fd(&op.fd);
+	DIR *d = fdopendir(fd); /* owns the fd from here */
+	if (!d) {
+		int saved = errno;
+		close(fd);
+		return copy_error(err, saved, host, NULL);
+	}
 	int r = add_op(plan, &op, dest);
-	if (r < 0)
-		return r;
-	DIR *dir = opendir(host);
-	if (!dir)
-		return stk_error_set(err, errno, "--copy", "--copy %s: %s",
-				     host, strerror(errno));
 	struct dirent *e;
-	while (r >= 0 && (e = readdir(dir))) {
+	while (r >= 0 && (errno = 0, e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		_cleanup_free_ char *h = NULL, *d = NULL;
+		_cleanup_free_ char *h = NULL, *sub = NULL;
 		if (asprintf(&h, "%s/%s", host, e->d_name) < 0 ||
-		    asprintf(&d, "%s/%s", dest, e->d_name) < 0) {
+		    asprintf(&sub, "%s/%s", dest, e->d_name) < 0) {
 			r = -ENOMEM;
 			break;
 		}
-		r = plan_copy_tree(plan, h, d, files, err);
+		r = plan_copy_entry(plan, dirfd(d), e->d_name, h, sub, entries,
+				    err);
 	}
-	closedir(dir);
+	if (r >= 0 && errno)
+		r = copy_error(err, errno, host, NULL);
+	closedir(d);
 	return r;
 }
 
-/* A copy lands in a tmpfs of the sandbox, never in a bind: it must not
- * write to the host, and it must fit a size limit. */
-static bool under_tmpfs(const struct stk_policy *policy, const char *path)
+/* A copy lands in a tmpfs of the sandbox, never in a bind, and never on a
+ * mount point: it must not write to the host, and it must fit a size
+ * limit.  So the innermost mount above it must be a tmpfs. */
+static bool copy_target_ok(const struct stk_policy *policy, const char *path)
 {
-	for (size_t i = 0; i < policy->n_tmpfs; i++) {
-		size_t len = strlen(policy->tmpfs[i].path);
-		if (strncmp(path, policy->tmpfs[i].path, len) == 0 &&
-		    path[len] == '/')
-			return true;
+	size_t best = 0;
+	bool tmpfs = false;
+	for (size_t i = 0; i < policy->n_binds + policy->n_tmpfs; i++) {
+		bool is_tmpfs = i >= policy->n_binds;
+		const char *m =
+			is_tmpfs ? policy->tmpfs[i - policy->n_binds].path
+				 : policy->binds[i].path;
+		size_t len = strlen(m);
+		if (strcmp(path, m) == 0)
+			return false;
+		if (len > best && strncmp(path, m, len) == 0 &&
+		    path[len] == '/') {
+			best = len;
+			tmpfs = is_tmpfs;
+		}
 	}
-	return false;
+	return tmpfs;
 }
 
 static size_t depth(const char *dest)
@@ -287,16 +319,18 @@ int plan_mounts(struct plan *plan, const struct stk_policy *policy,
 		r = plan_dev(plan);
 	if (r >= 0)
 		r = plan_etc(plan, policy);
-	size_t files = 0;
+	size_t entries = 0;
 	for (size_t i = 0; r >= 0 && i < policy->n_copies; i++) {
 		const struct copy *c = &policy->copies[i];
-		if (!under_tmpfs(policy, c->path))
+		if (!copy_target_ok(policy, c->path))
 			return stk_error_set(err, EINVAL, "--copy",
 					     "--copy %s:%s: the destination "
 					     "must lie inside a tmpfs "
-					     "(/tmp or a --tmpfs)",
+					     "(/tmp or a --tmpfs), not in "
+					     "or on a bind",
 					     c->host, c->path);
-		r = plan_copy_tree(plan, c->host, c->path, &files, err);
+		r = plan_copy_entry(plan, AT_FDCWD, c->host, c->host, c->path,
+				    &entries, err);
 	}
 	if (r < 0)
 		return stk_error_set(err, -r, "plan", "planning the mounts: %s",

@@ -152,6 +152,16 @@ int stk_policy_set_command(struct stk_policy *p, const char *const argv[],
 	return 0;
 }
 
+static int path_error(struct stk_error **err, int errnum, const char *step,
+		      const char *path)
+{
+	return stk_error_set(
+		err, errnum, step, "%s: \"%s\" %s", step, path ? path : "",
+		errnum == ENAMETOOLONG ? "is too long"
+				       : "is not an absolute path without . or "
+					 ".. components");
+}
+
 /* A destination inside the sandbox: normal form, and not one the sandbox
  * itself owns (the root, /proc, /dev): a bind over those would replace
  * what the other layers rely on. */
@@ -160,10 +170,7 @@ static int inside_path(const char *path, const char *step, char *out,
 {
 	int r = stk_path_normalize(path, out, size, NULL);
 	if (r < 0)
-		return stk_error_set(err, -r, step,
-				     "%s: \"%s\" is not an absolute path "
-				     "without . or .. components",
-				     step, path ? path : "");
+		return path_error(err, -r, step, path);
 	static const char *const reserved[] = {"/proc", "/dev"};
 	bool taken = strcmp(out, "/") == 0;
 	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++) {
@@ -194,34 +201,44 @@ static int host_path(const char *path, const char *step, char **out,
 }
 
 /* The same destination twice is ambiguous unless the first one came from
- * the default policy, which the caller may override: its entry goes. */
-static int claim_destination(struct stk_policy *p, const char *dest,
+ * the default policy, which the caller may override. */
+static int check_destination(const struct stk_policy *p, const char *dest,
 			     const char *step, struct stk_error **err)
 {
-	for (size_t i = 0; i < p->n_binds; i++) {
+	bool taken = false;
+	for (size_t i = 0; i < p->n_binds; i++)
+		taken |= p->binds[i].origin == BIND_USER &&
+			 strcmp(p->binds[i].path, dest) == 0;
+	for (size_t i = 0; i < p->n_tmpfs; i++)
+		taken |=
+			p->tmpfs[i].user && strcmp(p->tmpfs[i].path, dest) == 0;
+	if (taken)
+		return stk_error_set(err, EEXIST, step,
+				     "%s: %s is already mounted by another "
+				     "option",
+				     step, dest);
+	return 0;
+}
+
+/* Removes the default policy's entries at dest, keeping the order of the
+ * rest; called once the new entry can no longer fail. */
+static void drop_defaults_at(struct stk_policy *p, const char *dest)
+{
+	for (size_t i = p->n_binds; i-- > 0;) {
 		if (strcmp(p->binds[i].path, dest) != 0)
 			continue;
-		if (p->binds[i].origin == BIND_USER)
-			goto twice;
 		free(p->binds[i].host);
 		free(p->binds[i].path);
-		p->binds[i] = p->binds[--p->n_binds];
-		i--;
+		memmove(&p->binds[i], &p->binds[i + 1],
+			(--p->n_binds - i) * sizeof(p->binds[0]));
 	}
-	for (size_t i = 0; i < p->n_tmpfs; i++) {
+	for (size_t i = p->n_tmpfs; i-- > 0;) {
 		if (strcmp(p->tmpfs[i].path, dest) != 0)
 			continue;
-		if (p->tmpfs[i].user)
-			goto twice;
 		free(p->tmpfs[i].path);
-		p->tmpfs[i] = p->tmpfs[--p->n_tmpfs];
-		i--;
+		memmove(&p->tmpfs[i], &p->tmpfs[i + 1],
+			(--p->n_tmpfs - i) * sizeof(p->tmpfs[0]));
 	}
-	return 0;
-twice:
-	return stk_error_set(err, EEXIST, step,
-			     "%s: %s is already mounted by another option",
-			     step, dest);
 }
 
 int stk_policy_add_bind(struct stk_policy *p, const char *host,
@@ -236,11 +253,16 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 	int r = host_path(host, step, &abs, err);
 	if (r < 0)
 		return r;
+	/* Without PATH, the host path as given (a link stays its name, so
+	 * --ro /lib binds at /lib), made absolute if it was relative. */
 	char dest[PATH_MAX];
-	r = inside_path(path ? path : abs, step, dest, sizeof(dest), err);
+	r = inside_path(path		 ? path
+			: host[0] == '/' ? host
+					 : abs,
+			step, dest, sizeof(dest), err);
 	if (r < 0)
 		return r;
-	r = claim_destination(p, dest, step, err);
+	r = check_destination(p, dest, step, err);
 	if (r < 0)
 		return r;
 
@@ -251,6 +273,7 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 	char *d = strdup(dest);
 	if (!d)
 		return stk_error_set(err, ENOMEM, step, "out of memory");
+	drop_defaults_at(p, dest);
 	p->binds[p->n_binds++] = (struct bind){
 		.host = steal_ptr(&abs),
 		.path = d,
@@ -267,7 +290,7 @@ int stk_policy_add_tmpfs(struct stk_policy *p, const char *path, uint64_t size,
 	int r = inside_path(path, "--tmpfs", dest, sizeof(dest), err);
 	if (r < 0)
 		return r;
-	r = claim_destination(p, dest, "--tmpfs", err);
+	r = check_destination(p, dest, "--tmpfs", err);
 	if (r < 0)
 		return r;
 	struct tmpfs *t = grow(p->tmpfs, p->n_tmpfs, sizeof(*t));
@@ -277,6 +300,7 @@ int stk_policy_add_tmpfs(struct stk_policy *p, const char *path, uint64_t size,
 	char *d = strdup(dest);
 	if (!d)
 		return stk_error_set(err, ENOMEM, "--tmpfs", "out of memory");
+	drop_defaults_at(p, dest);
 	p->tmpfs[p->n_tmpfs++] = (struct tmpfs){
 		.path = d,
 		.size = size ? size : STK_DEFAULT_TMPFS_SIZE,
@@ -314,10 +338,7 @@ int stk_policy_set_chdir(struct stk_policy *p, const char *path,
 	char dir[PATH_MAX];
 	int r = stk_path_normalize(path, dir, sizeof(dir), NULL);
 	if (r < 0)
-		return stk_error_set(err, -r, "--chdir",
-				     "--chdir: \"%s\" is not an absolute path "
-				     "without . or .. components",
-				     path ? path : "");
+		return path_error(err, -r, "--chdir", path);
 	char *d = strdup(dir);
 	if (!d)
 		return stk_error_set(err, ENOMEM, "--chdir", "out of memory");
@@ -355,19 +376,37 @@ int stk_policy_set_env(struct stk_policy *p, const char *name,
 	return 0;
 }
 
-/* RFC 1123 labels: what sethostname accepts and what tools expect. */
+/* RFC 1123: dot-separated labels of 1-63 letters, digits and inner
+ * hyphens, 64 bytes in all (what sethostname takes). */
+static bool valid_hostname(const char *name)
+{
+	size_t len = name ? strlen(name) : 0, label = 0;
+	if (len == 0 || len > 64)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		char c = name[i];
+		if (c == '.' || c == '\0') {
+			if (label == 0 || label > 63 || name[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)c) ||
+			   (c == '-' && label > 0)) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
 int stk_policy_set_hostname(struct stk_policy *p, const char *name,
 			    struct stk_error **err)
 {
-	size_t len = name ? strlen(name) : 0;
-	bool ok = len > 0 && len <= 64 && name[0] != '-' && name[0] != '.';
-	for (size_t i = 0; ok && i < len; i++)
-		ok = isalnum((unsigned char)name[i]) || name[i] == '-' ||
-		     name[i] == '.';
-	if (!ok)
+	if (!valid_hostname(name))
 		return stk_error_set(err, EINVAL, "--hostname",
 				     "--hostname: \"%s\" is not a host name "
-				     "(1-64 letters, digits, '-' and '.')",
+				     "(labels of letters, digits and inner "
+				     "'-', joined by '.', 64 bytes at most)",
 				     name ? name : "");
 	char *h = strdup(name);
 	if (!h)

@@ -89,11 +89,12 @@ int creds_drop(struct report *fail)
 /* Root mode gives each concurrent run a host uid of its own, so that
  * per-uid kernel counters (RLIMIT_NPROC, inotify and key quotas) and file
  * ownership are never shared between two runs.  The uids come from a range
- * no account uses (above the 16-bit ids of /etc/subuid-style container
- * ranges that Debian hands out from 100000); a run owns uid BASE + i while
- * it holds an open-file-description lock on byte i of one lock file.  The
- * kernel drops the lock when the supervisor exits, however it exits, so a
- * crash never leaks a uid and no cleanup is needed. */
+ * no account uses: 0x70000000 and up, far above the system and user ids
+ * and above the /etc/subuid ranges Debian hands out (100000 + 65536 per
+ * user).  A run owns uid BASE + i while it holds an open-file-description
+ * lock on byte i of one lock file.  The kernel drops the lock when the
+ * supervisor exits, however it exits, so a crash never leaks a uid and no
+ * cleanup is needed. */
 #define HOST_UID_BASE 0x70000000U
 #define HOST_UID_COUNT 65536U
 #define HOST_UID_DIR "/run/stockade"

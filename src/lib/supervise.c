@@ -93,16 +93,16 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 /* Copies what the sandbox wrote to where the caller wants it.  A caller
  * that stopped reading (EPIPE) loses the rest; the pipe is still drained
  * so that the sandbox never blocks on it. */
-static bool pump(int *from, int to, bool *broken)
+static void pump(int *from, int to, bool *broken)
 {
 	char buf[65536];
 	ssize_t n = read(*from, buf, sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return true;
+		return;
 	if (n <= 0) {
 		close(*from);
 		*from = -1;
-		return false;
+		return;
 	}
 	for (char *p = buf; !*broken && n > 0;) {
 		ssize_t w = write(to, p, (size_t)n);
@@ -115,7 +115,6 @@ static bool pump(int *from, int to, bool *broken)
 		p += w;
 		n -= w;
 	}
-	return true;
 }
 
 struct loop {

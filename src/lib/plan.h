@@ -45,7 +45,6 @@ struct mount_op {
 
 /* Steps of the child, in order; their names are in the record. */
 enum step {
-	STEP_SYNC,
 	STEP_MOUNT_PRIVATE,
 	STEP_OPEN_TREE,
 	STEP_BIND_ATTRS,

@@ -48,7 +48,6 @@
 #include <unistd.h>
 
 static const char *const step_names[STEP_COUNT] = {
-	[STEP_SYNC] = "wait for the id maps",
 	[STEP_MOUNT_PRIVATE] = "make the mount tree private",
 	[STEP_OPEN_TREE] = "clone host tree",
 	[STEP_BIND_ATTRS] = "restrict bind",

@@ -29,13 +29,6 @@ static inline pid_t sys_clone3(struct clone_args *args)
 	return (pid_t)syscall(SYS_clone3, args, sizeof(*args));
 }
 
-/* A plain fork that runs no atfork handlers and takes no libc lock: safe
- * in a child of a multi-threaded process. */
-static inline pid_t sys_fork(void)
-{
-	return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-}
-
 static inline int sys_pivot_root(const char *new_root, const char *put_old)
 {
 	return (int)syscall(SYS_pivot_root, new_root, put_old);

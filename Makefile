@@ -21,12 +21,12 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -fPIC -D_FORTIFY_SOURCE=2 \
 	-fstack-protector-strong -Iinclude -Isrc/lib
 LDFLAGS ?=
-LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+LIBS := $(shell pkg-config --libs jansson libseccomp 2>/dev/null || echo -ljansson -lseccomp)
 # The CLI is linked statically (as a PIE, for ASLR): no loader work and fewer mappings to copy
 # at each clone, 0.3-0.5 ms of a run here (bench/spawn.sh).  The sanitizer
 # runtimes need a dynamic program.
 CLI_LDFLAGS := -static-pie
-CLI_LIBS := -ljansson
+CLI_LIBS := -ljansson -lseccomp
 
 ifeq ($(SAN),1)
 CLI_LDFLAGS :=

@@ -128,6 +128,30 @@ int stk_policy_set_hostname(struct stk_policy *p, const char *name,
  * (the supervisor copies them through pipes).  Defaults: 0, 1, 2. */
 int stk_policy_set_stdio(struct stk_policy *p, int in, int out, int err_fd,
 			 struct stk_error **err);
+/* The system calls the sandbox may make come in named groups ("basic-io",
+ * "file-system", "process", "signals", "memory", "time", "local-ipc",
+ * "network"; `stockade policy` lists them).  allow turns a group on; deny
+ * turns a group off or forbids one call.  A denied call fails with ENOSYS
+ * (a call the policy does not know) or EPERM (one it forbids), or ends the
+ * run (STK_ON_DENY_KILL); either way the record names it. */
+int stk_policy_allow(struct stk_policy *p, const char *group,
+		     struct stk_error **err);
+int stk_policy_deny(struct stk_policy *p, const char *group_or_syscall,
+		    struct stk_error **err);
+enum stk_on_deny {
+	STK_ON_DENY_ERRNO = 0,
+	STK_ON_DENY_KILL = 1,
+};
+int stk_policy_set_on_deny(struct stk_policy *p, enum stk_on_deny action,
+			   struct stk_error **err);
+/* The effective syscall policy as text, by group and call, and the BPF
+ * program as raw struct sock_filter bytes (for tests and review); the
+ * caller frees. */
+int stk_policy_describe(const struct stk_policy *p, char **text,
+			struct stk_error **err);
+int stk_policy_bpf(const struct stk_policy *p, void **program, size_t *size,
+		   struct stk_error **err);
+
 /* When on, stk_run blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the
  * calling thread while it runs and passes each one to the sandbox; a
  * second one kills the sandbox.  Off by default (a library should not take

@@ -15,6 +15,7 @@
 
 static const char usage_text[] =
 	"usage: stockade run [OPTIONS] [--] COMMAND [ARG...]\n"
+	"       stockade policy [--allow G] [--deny X] [--on-deny A] [--bpf]\n"
 	"       stockade --help | --version\n"
 	"\n"
 	"Run COMMAND in a sandbox: its own user, mount, pid, network, ipc,\n"
@@ -34,6 +35,10 @@ static const char usage_text[] =
 	"  --env NAME=VALUE      set a variable; --env NAME passes ours on\n"
 	"                        (and removes NAME when we have none)\n"
 	"  --hostname NAME       host name inside (default stockade)\n"
+	"  --allow GROUP         allow a group of system calls (e.g. network)\n"
+	"  --deny GROUP|CALL     deny a group of system calls, or one call\n"
+	"  --on-deny errno|kill  a denied call fails (default) or ends the "
+	"run\n"
 	"  --record FILE         write the JSON run record to FILE\n"
 	"  -v                    print a one-line summary on stderr\n"
 	"  -h, --help            show this help\n"
@@ -121,6 +126,9 @@ enum {
 	OPT_HOSTNAME,
 	OPT_RECORD,
 	OPT_VERSION,
+	OPT_ALLOW,
+	OPT_DENY,
+	OPT_ON_DENY,
 };
 
 static const struct option run_options[] = {
@@ -132,6 +140,9 @@ static const struct option run_options[] = {
 	{"env", required_argument, NULL, OPT_ENV},
 	{"hostname", required_argument, NULL, OPT_HOSTNAME},
 	{"record", required_argument, NULL, OPT_RECORD},
+	{"allow", required_argument, NULL, OPT_ALLOW},
+	{"deny", required_argument, NULL, OPT_DENY},
+	{"on-deny", required_argument, NULL, OPT_ON_DENY},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -178,6 +189,22 @@ static void apply_option(struct stk_policy *p, int opt, char *arg)
 		break;
 	case OPT_HOSTNAME:
 		r = stk_policy_set_hostname(p, arg, &err);
+		break;
+	case OPT_ALLOW:
+		r = stk_policy_allow(p, arg, &err);
+		break;
+	case OPT_DENY:
+		r = stk_policy_deny(p, arg, &err);
+		break;
+	case OPT_ON_DENY:
+		if (strcmp(arg, "errno") != 0 && strcmp(arg, "kill") != 0)
+			fail("--on-deny", EINVAL, true,
+			     "--on-deny %s: expected errno or kill", arg);
+		r = stk_policy_set_on_deny(p,
+					   strcmp(arg, "kill") == 0
+						   ? STK_ON_DENY_KILL
+						   : STK_ON_DENY_ERRNO,
+					   &err);
 		break;
 	}
 	check(r, err);
@@ -270,6 +297,53 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
+/* stockade policy [--allow G] [--deny X] [--on-deny A] [--bpf] */
+static int cmd_policy(int argc, char **argv)
+{
+	struct stk_policy *p = stk_policy_new();
+	struct stk_error *err = NULL;
+	bool bpf = false;
+	int opt;
+	if (!p)
+		fail("policy", ENOMEM, false, "out of memory");
+	static const struct option options[] = {
+		{"allow", required_argument, NULL, OPT_ALLOW},
+		{"deny", required_argument, NULL, OPT_DENY},
+		{"on-deny", required_argument, NULL, OPT_ON_DENY},
+		{"bpf", no_argument, NULL, 'b'},
+		{NULL, 0, NULL, 0},
+	};
+	opterr = 0;
+	for (optind = 1;
+	     (opt = getopt_long(argc, argv, "", options, NULL)) != -1;) {
+		if (opt == 'b')
+			bpf = true;
+		else if (opt == '?')
+			fail(argv[optind - 1], EINVAL, true,
+			     "policy: option %s is unknown or lacks its "
+			     "argument",
+			     argv[optind - 1]);
+		else
+			apply_option(p, opt, optarg);
+	}
+	if (optind < argc)
+		fail("policy", EINVAL, true, "policy: unexpected \"%s\"",
+		     argv[optind]);
+	void *out = NULL;
+	size_t size = 0;
+	if (bpf) {
+		check(stk_policy_bpf(p, &out, &size, &err), err);
+	} else {
+		check(stk_policy_describe(p, (char **)&out, &err), err);
+		size = strlen(out);
+	}
+	if (fwrite(out, 1, size, stdout) != size || fflush(stdout) != 0)
+		fail("policy", errno, false, "writing: %s", strerror(errno));
+	free(out);
+	stk_policy_free(p);
+	return 0;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -288,8 +362,10 @@ static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{"run", cmd_run}, {"help", cmd_help},	      {"--help", cmd_help},
-	{"-h", cmd_help}, {"--version", cmd_version}, {"version", cmd_version},
+	{"run", cmd_run},	  {"policy", cmd_policy},
+	{"help", cmd_help},	  {"--help", cmd_help},
+	{"-h", cmd_help},	  {"--version", cmd_version},
+	{"version", cmd_version},
 };
 
 /* A stream the caller closed would otherwise be the next file we open -

@@ -351,6 +351,7 @@ void plan_release(struct plan *plan)
 	for (char **e = plan->envp; e && *e; e++)
 		free(*e);
 	free(plan->envp);
+	filter_release(&plan->filter);
 	*plan = (struct plan){0};
 }
 

@@ -8,6 +8,7 @@
 #define STK_PLAN_H
 
 #include "policy.h"
+#include "filter.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,18 +75,20 @@ enum step {
 	STEP_STDIO,
 	STEP_FDS,
 	STEP_FORK,
+	STEP_SECCOMP,
 	STEP_EXEC,
 	STEP_COUNT,
 };
 
 const char *step_name(enum step step);
 
-/* What the child sends on the report pipe; fixed size, so each write is
- * atomic (< PIPE_BUF) and cannot be torn by the other writer. */
+/* What the child sends on the report socket (SOCK_SEQPACKET: one record
+ * per message, never torn or merged). */
 enum report_kind {
-	REPORT_FAILED = 1, /* a setup step failed */
-	REPORT_EXITED = 2, /* init reaped the payload: status is its wait
-			    * status */
+	REPORT_FAILED = 1,   /* a setup step failed */
+	REPORT_EXITED = 2,   /* init reaped the payload: status is its wait
+			      * status */
+	REPORT_LISTENER = 3, /* carries the seccomp listener (SCM_RIGHTS) */
 };
 
 struct report {
@@ -109,9 +112,11 @@ struct plan {
 	gid_t gid;
 	uid_t host_uid; /* what uid maps to */
 	gid_t host_gid;
-	int stdio[3];  /* what the payload gets as 0, 1, 2 */
-	int sync_fd;   /* read end: the supervisor wrote the id maps */
-	int report_fd; /* write end */
+	int stdio[3];	      /* what the payload gets as 0, 1, 2 */
+	int sync_fd;	      /* read end: the supervisor wrote the id maps */
+	int report_fd;	      /* our end of the report socket */
+	struct filter filter; /* owned; the payload loads it */
+	int listener;	      /* the payload's seccomp listener, for init */
 };
 
 struct helper;

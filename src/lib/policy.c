@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "groups.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -83,6 +84,9 @@ struct stk_policy *stk_policy_new(void)
 	}
 	if (add_default_tmpfs(p, "/tmp") < 0)
 		goto fail;
+	for (size_t i = 0; i < stk_n_groups; i++)
+		if (stk_groups[i].default_on)
+			p->groups |= 1ULL << i;
 	for (size_t i = 0; i < ARRAY_SIZE(default_env); i++)
 		if (stk_policy_set_env(p, default_env[i][0], default_env[i][1],
 				       NULL) < 0)
@@ -118,6 +122,9 @@ void stk_policy_free(struct stk_policy *p)
 		free(p->env[i].value);
 	}
 	free(p->env);
+	for (size_t i = 0; i < p->n_denied; i++)
+		free(p->denied[i]);
+	free(p->denied);
 	free(p->workdir);
 	free(p->hostname);
 	free(p);
@@ -435,4 +442,63 @@ int stk_policy_set_stdio(struct stk_policy *p, int in, int out, int err_fd,
 void stk_policy_set_forward_signals(struct stk_policy *p, bool on)
 {
 	p->forward_signals = on;
+}
+
+int stk_policy_allow(struct stk_policy *p, const char *group,
+		     struct stk_error **err)
+{
+	const struct syscall_group *g = group ? stk_group_find(group) : NULL;
+	if (!g)
+		return stk_error_set(err, EINVAL, "--allow",
+				     "--allow: no syscall group \"%s\" (see "
+				     "stockade policy)",
+				     group ? group : "");
+	p->groups |= 1ULL << (g - stk_groups);
+	return 0;
+}
+
+int stk_policy_deny(struct stk_policy *p, const char *what,
+		    struct stk_error **err)
+{
+	const struct syscall_group *g = what ? stk_group_find(what) : NULL;
+	if (g && g->required)
+		return stk_error_set(err, EINVAL, "--deny",
+				     "--deny %s: the program could not start "
+				     "without it",
+				     what);
+	if (g) {
+		p->groups &= ~(1ULL << (g - stk_groups));
+		return 0;
+	}
+	if (!what || !stk_syscall_known(what))
+		return stk_error_set(err, EINVAL, "--deny",
+				     "--deny: \"%s\" is neither a syscall "
+				     "group nor a system call of this "
+				     "architecture",
+				     what ? what : "");
+	if (stk_syscall_required(what))
+		return stk_error_set(err, EINVAL, "--deny",
+				     "--deny %s: the program could not start "
+				     "without it",
+				     what);
+	char *name = strdup(what);
+	char **d = name ? grow(p->denied, p->n_denied, sizeof(*d)) : NULL;
+	if (!d) {
+		free(name);
+		return stk_error_set(err, ENOMEM, "--deny", "out of memory");
+	}
+	p->denied = d;
+	p->denied[p->n_denied++] = name;
+	return 0;
+}
+
+int stk_policy_set_on_deny(struct stk_policy *p, enum stk_on_deny action,
+			   struct stk_error **err)
+{
+	if (action != STK_ON_DENY_ERRNO && action != STK_ON_DENY_KILL)
+		return stk_error_set(err, EINVAL, "--on-deny",
+				     "--on-deny: unknown action %d",
+				     (int)action);
+	p->on_deny = action;
+	return 0;
 }

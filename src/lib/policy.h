@@ -59,6 +59,10 @@ struct stk_policy {
 	char *hostname; /* owned */
 	int stdio[3];
 	bool forward_signals;
+	uint64_t groups; /* bit i: stk_groups[i] is on */
+	char **denied;	 /* owned; calls the caller forbade */
+	size_t n_denied;
+	enum stk_on_deny on_deny;
 };
 
 #endif

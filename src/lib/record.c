@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "groups.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -54,6 +55,69 @@ static json_t *mounts_json(const struct plan *plan)
 	return list;
 }
 
+static json_t *group_names(const struct stk_policy *policy)
+{
+	json_t *names = json_array();
+	for (size_t i = 0; names && i < stk_n_groups; i++)
+		if (policy->groups & (1ULL << i))
+			json_array_append_new(names,
+					      json_string(stk_groups[i].name));
+	return names;
+}
+
+static json_t *string_list(char *const *list, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(list[i]));
+	return a;
+}
+
+static json_t *seccomp_json(const struct stk_policy *policy,
+			    const struct plan *plan)
+{
+	return json_pack(
+		"{s:b, s:s, s:s, s:[s], s:s, s:s, s:I, s:I, s:o, s:o, s:s}",
+		"applied", 1, "default", "deny", "on_deny",
+		policy->on_deny == STK_ON_DENY_KILL ? "kill" : "errno",
+		"architectures", "x86_64", "other_architectures", "killed",
+		"clone3", "ENOSYS", "rules", (json_int_t)plan->filter.rules,
+		"instructions", (json_int_t)plan->filter.prog.len, "groups",
+		group_names(policy), "denied_calls",
+		string_list(policy->denied, policy->n_denied), "reported_by",
+		"seccomp user notification");
+}
+
+void record_denials(struct stk_record *rec, const struct denials *d)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < d->n; i++) {
+		const struct denial *den = &d->list[i];
+		json_t *args = json_array();
+		for (unsigned k = 0; args && k < den->kept; k++) {
+			json_t *set = json_array();
+			for (int a = 0; set && a < 6; a++) {
+				char hex[24];
+				snprintf(hex, sizeof(hex), "0x%llx",
+					 (unsigned long long)den->args[k][a]);
+				json_array_append_new(set, json_string(hex));
+			}
+			json_array_append_new(args, set);
+		}
+		json_array_append_new(
+			list,
+			json_pack("{s:s, s:i, s:I, s:s?, s:o}", "syscall",
+				  den->name, "nr", den->nr, "count",
+				  (json_int_t)den->count, "errno",
+				  strerrorname_np(den->errnum), "args", args));
+	}
+	json_decref(rec->denied);
+	rec->denied = list;
+	if (d->killed_by > 0 && (size_t)d->killed_by <= d->n &&
+	    !rec->killed_for)
+		rec->killed_for = strdup(d->list[d->killed_by - 1].name);
+}
+
 static json_t *env_names(const struct stk_policy *policy)
 {
 	json_t *names = json_array();
@@ -83,7 +147,7 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		" s:{s:i, s:i, s:s, s:b, s:b, s:b, s:s},"
 		" s:{s:b, s:o},"
 		" s:{s:s, s:b},"
-		" s:{s:b, s:s}, s:{s:b, s:s}, s:{s:b, s:s}}",
+		" s:o, s:{s:b, s:s}, s:{s:b, s:s}}",
 		"namespaces", "user", 1, "mount", 1, "pid", 1, "net", 1, "ipc",
 		1, "uts", 1, "cgroup", 1, /**/
 		"filesystem", "root", "tmpfs", "pivot_root", 1, "old_root",
@@ -95,7 +159,7 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		"environment", "clean", 1, "names", env_names(policy), /**/
 		"supervisor", "init", "stockade init (pid 1)", "reaps_all", 1,
 		/**/
-		"seccomp", "applied", 0, "reason", "not in this version",
+		"seccomp", seccomp_json(policy, plan), /**/
 		"landlock", "applied", 0, "reason", "not in this version",
 		"cgroup", "applied", 0, "reason", "not in this version");
 	return rec->command && rec->enforced ? 0 : -ENOMEM;
@@ -200,6 +264,13 @@ char *stk_record_to_json(const struct stk_record *r)
 		error, "enforced", r->enforced ? r->enforced : json_null());
 	if (!doc)
 		return NULL;
+	/* After enforced: what the filter refused, as the kernel reported
+	 * it to the supervisor. */
+	json_object_set_new(doc, "denied",
+			    r->denied ? json_incref(r->denied) : json_array());
+	json_object_set_new(doc, "killed_for_call",
+			    r->killed_for ? json_string(r->killed_for)
+					  : json_null());
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	return text;
@@ -231,6 +302,8 @@ void stk_record_free(struct stk_record *r)
 		return;
 	json_decref(r->command);
 	json_decref(r->enforced);
+	json_decref(r->denied);
+	free(r->killed_for);
 	stk_error_free(r->error);
 	free(r);
 }

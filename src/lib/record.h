@@ -22,11 +22,17 @@ struct stk_record {
 	gid_t host_gid;
 	struct stk_error *error; /* owned; set with verdict setup-error */
 	json_t *enforced;	 /* owned; what each layer applied */
+	json_t *denied;		 /* owned; the calls the filter refused */
+	char *killed_for;	 /* owned; the call that ended the run */
 };
 
 /* Fills the parts known before the start: command, mode, ids, enforced. */
 int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		const struct plan *plan);
+/* The calls the filter refused, from the supervisor's count. */
+void record_denials(struct stk_record *rec, const struct denials *denials);
+/* The calls the filter refused, from the supervisor's count. */
+void record_denials(struct stk_record *rec, const struct denials *denials);
 /* Records a setup failure: verdict setup-error, exit status, error. */
 void record_fail(struct stk_record *rec, const struct stk_error *err,
 		 int exit_status);

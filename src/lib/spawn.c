@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,6 +78,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_STDIO] = "stdio",
 	[STEP_FDS] = "close fds",
 	[STEP_FORK] = "fork payload",
+	[STEP_SECCOMP] = "load seccomp filter",
 	[STEP_EXEC] = "execve",
 };
 
@@ -143,7 +145,7 @@ ON_BORROWED_STACK static int exec_command(const struct plan *plan)
 	return -1;
 }
 
-ON_BORROWED_STACK static _Noreturn void payload_main(const struct plan *plan)
+ON_BORROWED_STACK static _Noreturn void payload_main(struct plan *plan)
 {
 	struct report rep = {0};
 	/* The payload starts as a program normally does: no signal blocked,
@@ -156,6 +158,14 @@ ON_BORROWED_STACK static _Noreturn void payload_main(const struct plan *plan)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
+	/* Last: from here on, a call outside the policy waits for the
+	 * supervisor's answer.  The listener lands in the fd table we share
+	 * with init (CLONE_FILES), close-on-exec, for init to pass on. */
+	plan->listener = filter_load(&plan->filter);
+	if (plan->listener < 0) {
+		step_failed(&rep, STEP_SECCOMP, -1, errno);
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	}
 	exec_command(plan);
 	step_failed(&rep, STEP_EXEC, -1, errno);
 	child_exit(plan, &rep,
@@ -165,6 +175,31 @@ ON_BORROWED_STACK static _Noreturn void payload_main(const struct plan *plan)
 ON_BORROWED_STACK static int payload_start(void *plan)
 {
 	payload_main(plan);
+}
+
+/* The seccomp listener goes to the supervisor, which answers the
+ * payload's denied calls; init keeps no copy. */
+static void send_listener(struct plan *plan)
+{
+	struct report rep = {.kind = REPORT_LISTENER, .index = -1};
+	struct iovec iov = {.iov_base = &rep, .iov_len = sizeof(rep)};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	memset(&control, 0, sizeof(control));
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &plan->listener, sizeof(int));
+	(void)!sendmsg(plan->report_fd, &msg, MSG_NOSIGNAL);
+	close(plan->listener);
+	plan->listener = -1;
 }
 
 /* Signals worth passing to the payload; the rest are ignored. */
@@ -304,13 +339,16 @@ static _Noreturn void child_main(struct plan *plan)
 	/* The payload shares init's memory until its execve (vfork): no page
 	 * tables to copy, and init waits the few steps it takes. */
 	static char payload_stack[64 * 1024] __attribute__((aligned(16)));
+	plan->listener = -1;
 	pid_t payload =
 		clone(payload_start, payload_stack + sizeof(payload_stack),
-		      CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
+		      CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, plan);
 	if (payload < 0) {
 		step_failed(&rep, STEP_FORK, -1, errno);
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	}
+	if (plan->listener >= 0)
+		send_listener(plan);
 	/* init keeps only the report pipe. */
 	int fd = plan->report_fd;
 	sys_close_range(0, (unsigned)fd - 1, 0);
@@ -333,7 +371,8 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 {
 	int sync_pipe[2] = {-1, -1}, report[2] = {-1, -1};
 	int out[2] = {-1, -1}, errp[2] = {-1, -1};
-	if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0 ||
+	if (pipe2(sync_pipe, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, report) < 0 ||
 	    pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		int r = stk_error_set(err, errno, "pipe", "pipe: %s",
 				      strerror(errno));
@@ -341,7 +380,7 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 			close_pair(errp);
 		return r;
 	}
-	/* Read after init is gone; never block on a writer that lingers. */
+	/* Read in the poll loop: never block on it. */
 	fcntl(report[0], F_SETFL, O_NONBLOCK);
 	plan->sync_fd = sync_pipe[0];
 	plan->report_fd = report[1];

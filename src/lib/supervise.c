@@ -14,6 +14,8 @@
 #include "error.h"
 #include "sys.h"
 
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -82,6 +84,8 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	if (build_envp(plan, policy) < 0)
 		return stk_error_set(err, ENOMEM, "plan", "out of memory");
 	int r = plan_mounts(plan, policy, err);
+	if (r == 0)
+		r = filter_build(policy, &plan->filter, err);
 	/* Last: the host uid is claimed only for a plan that can run. */
 	if (r == 0 && plan->privileged) {
 		r = creds_claim_host_uid(&plan->host_uid, uid_lock, err);
@@ -121,10 +125,15 @@ struct loop {
 	struct sandbox *sb;
 	const struct stk_policy *policy;
 	int sigfd;
-	int passed; /* signals passed on so far */
-	int first;  /* the first of them */
+	int listener;		/* the payload's seccomp listener, or -1 */
+	struct denials denials; /* what it was refused */
+	struct report failed;	/* the first failed step */
+	struct report exited;	/* the payload's status, from init */
+	bool reports_done;	/* init's end is closed */
+	int passed;		/* signals passed on so far */
+	int first;		/* the first of them */
 	bool init_done;
-	int failed; /* errno of the loop itself */
+	int loop_failed; /* errno of the loop itself */
 	siginfo_t init_info;
 	struct rusage usage;
 };
@@ -142,22 +151,76 @@ static void take_signal(struct loop *l)
 	}
 }
 
+/* Records from the child, as they come: a failed step, the payload's
+ * status, the seccomp listener (with its fd). */
+static void take_reports(struct loop *l)
+{
+	for (;;) {
+		struct report rep;
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} control;
+		struct iovec iov = {.iov_base = &rep, .iov_len = sizeof(rep)};
+		struct msghdr msg = {.msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = control.buf,
+				     .msg_controllen = sizeof(control.buf)};
+		ssize_t n = recvmsg(l->sb->report_fd, &msg, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			l->reports_done = true;
+		if (n != sizeof(rep))
+			return;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		int fd = -1;
+		if (c && c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+		if (rep.kind == REPORT_LISTENER && fd >= 0 && l->listener < 0)
+			l->listener = steal_fd(&fd);
+		else if (rep.kind == REPORT_FAILED && !l->failed.kind)
+			l->failed = rep;
+		else if (rep.kind == REPORT_EXITED)
+			l->exited = rep;
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* A call outside the policy: answered, counted, and with
+ * --on-deny=kill the end of the run. */
+static void take_denial(struct loop *l)
+{
+	int r = filter_answer(l->listener, l->policy, &l->denials);
+	if (r == 1)
+		sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);
+	if (r < 0) {
+		close(l->listener);
+		l->listener = -1;
+	}
+}
+
 static void run_loop(struct loop *l)
 {
 	struct sandbox *sb = l->sb;
 	bool broken[2] = {false, false};
 	while (!l->init_done || sb->out_fd >= 0 || sb->err_fd >= 0) {
-		struct pollfd fds[4] = {
+		struct pollfd fds[6] = {
 			{.fd = l->init_done ? -1 : sb->pidfd, .events = POLLIN},
 			{.fd = sb->out_fd, .events = POLLIN},
 			{.fd = sb->err_fd, .events = POLLIN},
 			{.fd = l->sigfd, .events = POLLIN},
+			{.fd = l->reports_done ? -1 : sb->report_fd,
+			 .events = POLLIN},
+			{.fd = l->listener, .events = POLLIN},
 		};
-		if (poll(fds, 4, -1) < 0) {
+		if (poll(fds, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			/* Unwatched, the run must not go on. */
-			l->failed = errno;
+			l->loop_failed = errno;
 			sys_pidfd_send_signal(sb->pidfd, SIGKILL);
 			if (!l->init_done)
 				sys_waitid(P_PIDFD, sb->pidfd, &l->init_info,
@@ -171,21 +234,18 @@ static void run_loop(struct loop *l)
 			pump(&sb->err_fd, l->policy->stdio[2], &broken[1]);
 		if (fds[3].revents)
 			take_signal(l);
+		if (fds[4].revents)
+			take_reports(l);
+		if (fds[5].revents & POLLIN)
+			take_denial(l);
+		else if (fds[5].revents) { /* no process left to filter */
+			close(l->listener);
+			l->listener = -1;
+		}
 		if (fds[0].revents &&
 		    sys_waitid(P_PIDFD, sb->pidfd, &l->init_info, WEXITED,
 			       &l->usage) == 0)
 			l->init_done = true;
-	}
-}
-
-static void read_reports(int fd, struct report *failed, struct report *exited)
-{
-	struct report rep;
-	while (read(fd, &rep, sizeof(rep)) == sizeof(rep)) {
-		if (rep.kind == REPORT_FAILED && !failed->kind)
-			*failed = rep;
-		else if (rep.kind == REPORT_EXITED)
-			*exited = rep;
 	}
 }
 
@@ -214,13 +274,13 @@ static int child_error(const struct plan *plan, const struct report *rep,
 static void conclude(struct stk_record *rec, const struct plan *plan,
 		     struct loop *l, struct stk_error **err)
 {
-	struct report failed = {0}, exited = {0};
-	read_reports(l->sb->report_fd, &failed, &exited);
-	if (l->failed && !failed.kind)
+	take_reports(l);
+	struct report failed = l->failed, exited = l->exited;
+	if (l->loop_failed && !failed.kind)
 		failed = (struct report){.kind = REPORT_FAILED,
 					 .step = STEP_COUNT,
 					 .index = -1,
-					 .errnum = l->failed};
+					 .errnum = l->loop_failed};
 	rec->interrupted = l->first;
 	rec->user_seconds = (double)l->usage.ru_utime.tv_sec +
 			    (double)l->usage.ru_utime.tv_usec / 1e6;
@@ -259,6 +319,10 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 		rec->exit_status = STK_EXIT_SIGNAL_BASE + rec->signal;
 		rec->verdict = "signal";
 	}
+	/* Killed because of a call the policy forbids: the kernel named it
+	 * to us through the listener, and we ended the run. */
+	if (l->denials.killed_by && !exited.kind)
+		rec->verdict = "syscall-denied";
 }
 
 static void end_sandbox(struct sandbox *sb, struct loop *l)
@@ -271,8 +335,8 @@ static void end_sandbox(struct sandbox *sb, struct loop *l)
 			   &l->usage);
 		l->init_done = true;
 	}
-	int *fds[] = {&sb->pidfd, &sb->sync_fd, &sb->report_fd, &sb->out_fd,
-		      &sb->err_fd};
+	int *fds[] = {&sb->pidfd,  &sb->sync_fd, &sb->report_fd,
+		      &sb->out_fd, &sb->err_fd,	 &l->listener};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -346,7 +410,8 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 			     .report_fd = -1,
 			     .out_fd = -1,
 			     .err_fd = -1};
-	struct loop l = {.sb = &sb, .policy = policy, .sigfd = -1};
+	struct loop l = {
+		.sb = &sb, .policy = policy, .sigfd = -1, .listener = -1};
 	_cleanup_close_ int uid_lock = -1;
 	struct run_signals rs;
 	int r;
@@ -369,12 +434,14 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	if (r == 0) {
 		run_loop(&l);
 		conclude(rec, &plan, &l, err);
+		record_denials(rec, &l.denials);
 		if (rec->error)
 			r = -rec->error->errnum;
 	} else {
 		record_fail(rec, error, STK_EXIT_SETUP);
 	}
 	end_sandbox(&sb, &l);
+	denials_release(&l.denials);
 	rec->wall_seconds = now() - start;
 	signals_give_back(&rs);
 	plan_release(&plan);

@@ -1,0 +1,50 @@
+/* filter.h - the syscall filter (seccomp.c): built in the supervisor, loaded by
+ * the payload, its denials answered and counted by the supervisor. */
+#ifndef STK_FILTER_H
+#define STK_FILTER_H
+
+#include "policy.h"
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct filter {
+	struct sock_fprog prog; /* owned filter array */
+	unsigned rules;		/* rules given to libseccomp */
+};
+
+/* Builds the BPF program of the policy (no system call is loaded). */
+int filter_build(const struct stk_policy *policy, struct filter *filter,
+		 struct stk_error **err);
+void filter_release(struct filter *filter);
+
+/* Child, payload, last step before execve: returns the listener fd. */
+int filter_load(const struct filter *filter);
+
+#define DENIAL_ARGS_KEPT 3
+
+struct denial {
+	int nr;
+	char name[32];
+	int errnum; /* what the call returned */
+	unsigned long count;
+	unsigned kept; /* sets of arguments in args */
+	uint64_t args[DENIAL_ARGS_KEPT][6];
+};
+
+struct denials {
+	struct denial *list; /* owned */
+	size_t n;
+	bool kill;     /* the policy ends the run at the first one */
+	int killed_by; /* index + 1 of the call that ended it */
+};
+
+/* Supervisor: takes one notification from the listener, answers it with
+ * the policy's errno and counts it.  Returns 1 when the run must end
+ * (--on-deny=kill), 0 when answered, -errno when the listener is done. */
+int filter_answer(int listener, const struct stk_policy *policy,
+		  struct denials *denials);
+void denials_release(struct denials *denials);
+
+#endif

@@ -1,0 +1,29 @@
+/* groups.h - the syscall policy as data (groups.c). */
+#ifndef STK_GROUPS_H
+#define STK_GROUPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct syscall_group {
+	const char *name;
+	const char *description;
+	const char *const *calls; /* NULL-terminated */
+	bool default_on;
+	bool required; /* cannot be denied: the payload could not start */
+};
+
+extern const struct syscall_group stk_groups[];
+extern const size_t stk_n_groups;
+extern const char *const stk_dangerous_syscalls[];
+
+const struct syscall_group *stk_group_find(const char *name);
+bool stk_syscall_dangerous(const char *name);
+/* A call of the native architecture, by name. */
+bool stk_syscall_known(const char *name);
+/* In a required group: the payload cannot start without it. */
+bool stk_syscall_required(const char *name);
+/* The call has argument rules (clone, socket, ioctl, personality ...). */
+bool stk_syscall_has_arg_rules(const char *name);
+
+#endif

@@ -1,0 +1,375 @@
+/* seccomp.c - the syscall filter.
+ *
+ * Built once in the supervisor with libseccomp from the groups of
+ * groups.c: a default-deny allowlist for the native architecture only
+ * (any other ABI - i386 through int 0x80, x32 - kills the process), hot
+ * calls without argument checks so that the kernel's constant-action
+ * bitmap lets them through at no cost beyond having a filter, and
+ * libseccomp's binary tree for the rest.  The payload loads it as its last
+ * step before execve.
+ *
+ * Every call the filter does not allow goes to the supervisor through
+ * seccomp user notification: the supervisor answers it with the policy's
+ * errno (ENOSYS for a call the policy does not know, so that programs fall
+ * back as on an older kernel; EPERM for one it forbids) and counts it, or
+ * ends the run.  The payload cannot hide or forge a denial: the kernel
+ * reports it, with the call's number and arguments, to a process outside
+ * the sandbox. */
+#define _GNU_SOURCE
+#include "filter.h"
+
+#include "cleanup.h"
+#include "error.h"
+#include "groups.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* clone may not make namespaces: each is new kernel surface to attack,
+ * and a user namespace gives back every capability inside it. */
+#define NAMESPACE_FLAGS                                                        \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |         \
+	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
+
+/* ioctls no sandbox needs and two CVEs used: injecting input into the
+ * caller's terminal (TIOCSTI) and the Linux console's selection buffer
+ * (TIOCLINUX). */
+static const uint32_t forbidden_ioctls[] = {TIOCSTI, TIOCLINUX};
+
+static bool group_on(const struct stk_policy *p, size_t i)
+{
+	return p->groups & (1ULL << i);
+}
+
+static bool denied_by_caller(const struct stk_policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_denied; i++)
+		if (strcmp(p->denied[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Rules on an int argument compare its low 32 bits only (the kernel
+ * truncates it; attacks.md FLT-06). */
+#define LOW32(arg, value)                                                      \
+	SCMP_CMP((arg), SCMP_CMP_MASKED_EQ, 0xffffffffU, (value))
+
+/* Allows a call unless the low 32 bits of argument arg are one of
+ * excluded.  libseccomp can only OR allow conditions, so the complement is
+ * spelled out: a value differing from the excluded ones in a bit they
+ * share, or one of the few values that agree on every shared bit without
+ * being excluded. */
+static int allow_except(scmp_filter_ctx ctx, int nr, unsigned arg,
+			const uint32_t *excluded, size_t n, unsigned *rules)
+{
+	uint32_t same = ~0U, base = excluded[0];
+	for (size_t i = 1; i < n; i++)
+		same &= ~(excluded[i] ^ base);
+	for (unsigned bit = 0; bit < 32; bit++) {
+		uint32_t m = 1U << bit;
+		if (!(same & m))
+			continue;
+		int r = seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, nr, 1,
+			SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, m, ~base & m));
+		if (r < 0)
+			return r;
+		++*rules;
+	}
+	/* The values that agree on every shared bit: all patterns of the
+	 * differing bits, less the excluded ones (few: 8 for two ioctls). */
+	uint32_t differ = ~same, v = 0;
+	do {
+		uint32_t value = (base & same) | v;
+		bool out = false;
+		for (size_t i = 0; i < n; i++)
+			out |= value == excluded[i];
+		if (!out) {
+			int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+						 LOW32(arg, value));
+			if (r < 0)
+				return r;
+			++*rules;
+		}
+		v = (v - differ) & differ; /* next subset of differ */
+	} while (v);
+	return 0;
+}
+
+static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
+		      const char *name, unsigned *rules)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR || denied_by_caller(p, name))
+		return 0; /* not on this architecture, or forbidden */
+	if (strcmp(name, "clone") == 0) {
+		++*rules;
+		return seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, nr, 1,
+			SCMP_A0(SCMP_CMP_MASKED_EQ, NAMESPACE_FLAGS, 0));
+	}
+	if (strcmp(name, "ioctl") == 0)
+		return allow_except(ctx, nr, 1, forbidden_ioctls,
+				    ARRAY_SIZE(forbidden_ioctls), rules);
+	if (strcmp(name, "personality") == 0) {
+		++*rules; /* the query, personality(0xffffffff), only */
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					LOW32(0, 0xffffffffU));
+	}
+	if (strcmp(name, "socket") == 0 || strcmp(name, "socketpair") == 0)
+		return 0; /* by family, below */
+	++*rules;
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+/* socket only for AF_UNIX, and AF_INET/AF_INET6 when the network group is
+ * on; never netlink, packet, alg, vsock or any other family. */
+static int allow_sockets(scmp_filter_ctx ctx, const struct stk_policy *p,
+			 unsigned *rules)
+{
+	const struct syscall_group *ipc = stk_group_find("local-ipc");
+	const struct syscall_group *net = stk_group_find("network");
+	bool unix_ok = group_on(p, (size_t)(ipc - stk_groups));
+	bool inet_ok = group_on(p, (size_t)(net - stk_groups));
+	static const struct {
+		const char *call;
+		int family;
+		bool inet;
+	} rules_table[] = {
+		{"socket", AF_UNIX, false},
+		{"socketpair", AF_UNIX, false},
+		{"socket", AF_INET, true},
+		{"socket", AF_INET6, true},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(rules_table); i++) {
+		if (!(rules_table[i].inet ? inet_ok : unix_ok) ||
+		    denied_by_caller(p, rules_table[i].call))
+			continue;
+		int nr = seccomp_syscall_resolve_name(rules_table[i].call);
+		int r = seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, nr, 1,
+			LOW32(0, (uint32_t)rules_table[i].family));
+		if (r < 0)
+			return r;
+		++*rules;
+	}
+	return 0;
+}
+
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog)
+{
+	_cleanup_close_ int fd = memfd_create("stockade-bpf", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return r;
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % sizeof(struct sock_filter))
+		return -EINVAL;
+	prog->filter = malloc((size_t)size);
+	if (!prog->filter)
+		return -ENOMEM;
+	if (pread(fd, prog->filter, (size_t)size, 0) != size) {
+		free(prog->filter);
+		prog->filter = NULL;
+		return -EIO;
+	}
+	prog->len = (unsigned short)(size / sizeof(struct sock_filter));
+	return 0;
+}
+
+int filter_build(const struct stk_policy *p, struct filter *filter,
+		 struct stk_error **err)
+{
+	*filter = (struct filter){0};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_NOTIFY);
+	if (!ctx)
+		return stk_error_set(err, ENOMEM, "seccomp", "seccomp_init");
+	int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+				 SCMP_ACT_KILL_PROCESS);
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	for (size_t g = 0; r == 0 && g < stk_n_groups; g++)
+		for (const char *const *c = stk_groups[g].calls;
+		     r == 0 && group_on(p, g) && *c; c++)
+			r = allow_call(ctx, p, *c, &filter->rules);
+	if (r == 0)
+		r = allow_sockets(ctx, p, &filter->rules);
+	/* libc tries clone3 first and falls back to clone on ENOSYS; clone3
+	 * passes its flags in memory, where no filter can read them.  Not
+	 * a denial worth a report: every thread and fork makes it. */
+	if (r == 0) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				     SCMP_SYS(clone3), 0);
+		filter->rules++;
+	}
+	if (r == 0)
+		r = export_bpf(ctx, &filter->prog);
+	seccomp_release(ctx);
+	if (r < 0)
+		return stk_error_set(err, -r, "seccomp",
+				     "building the seccomp filter: %s",
+				     strerror(-r));
+	return 0;
+}
+
+void filter_release(struct filter *filter)
+{
+	free(filter->prog.filter);
+	*filter = (struct filter){0};
+}
+
+/* Async-signal-safe: runs in the payload between clone and execve. */
+int filter_load(const struct filter *filter)
+{
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &filter->prog);
+}
+
+static int denial_errno(const struct stk_policy *p, const char *name)
+{
+	if (stk_syscall_dangerous(name) || stk_syscall_has_arg_rules(name) ||
+	    denied_by_caller(p, name))
+		return EPERM;
+	return ENOSYS;
+}
+
+static struct denial *denial_of(struct denials *d, int nr)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->list[i].nr == nr)
+			return &d->list[i];
+	struct denial *list = reallocarray(d->list, d->n + 1, sizeof(*list));
+	if (!list)
+		return NULL;
+	d->list = list;
+	list[d->n] = (struct denial){.nr = nr};
+	return &list[d->n++];
+}
+
+int filter_answer(int listener, const struct stk_policy *p, struct denials *d)
+{
+	struct seccomp_notif req;
+	memset(&req, 0, sizeof(req));
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+		return errno == EINTR || errno == ENOENT ? 0 : -errno;
+
+	char *name = seccomp_syscall_resolve_num_arch(req.data.arch,
+						      (int)req.data.nr);
+	int errnum = denial_errno(p, name ? name : "");
+	struct denial *den = denial_of(d, (int)req.data.nr);
+	if (den) {
+		if (!den->count++) {
+			snprintf(den->name, sizeof(den->name), "%s",
+				 name ? name : "unknown");
+			den->errnum = errnum;
+		}
+		if (den->kept < DENIAL_ARGS_KEPT)
+			memcpy(den->args[den->kept++], req.data.args,
+			       sizeof(req.data.args));
+	}
+	free(name);
+
+	struct seccomp_notif_resp resp = {
+		.id = req.id,
+		.error = -errnum,
+	};
+	/* ENOENT: the caller died meanwhile; nothing to answer. */
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 &&
+	    errno != ENOENT && errno != EINTR)
+		return -errno;
+	if (p->on_deny == STK_ON_DENY_KILL) {
+		if (!d->killed_by && den)
+			d->killed_by = (int)(den - d->list) + 1;
+		return 1;
+	}
+	return 0;
+}
+
+void denials_release(struct denials *d)
+{
+	free(d->list);
+	*d = (struct denials){0};
+}
+
+int stk_policy_describe(const struct stk_policy *p, char **text,
+			struct stk_error **err)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		return stk_error_set(err, ENOMEM, "policy", "out of memory");
+	fprintf(f, "# stockade syscall policy: default deny; x86_64 only "
+		   "(other ABIs are killed)\n");
+	fprintf(f, "# a denied call gets %s and is named in the record\n",
+		p->on_deny == STK_ON_DENY_KILL
+			? "the run killed (verdict syscall-denied)"
+			: "ENOSYS (unknown to the policy) or EPERM "
+			  "(forbidden)");
+	for (size_t g = 0; g < stk_n_groups; g++) {
+		const struct syscall_group *grp = &stk_groups[g];
+		fprintf(f, "\n[%s] %s\n# %s\n", grp->name,
+			group_on(p, g) ? "allowed" : "denied",
+			grp->description);
+		for (const char *const *c = grp->calls; *c; c++) {
+			const char *how = "";
+			if (!stk_syscall_known(*c))
+				how = "  (not on this architecture)";
+			else if (denied_by_caller(p, *c))
+				how = "  (denied: EPERM)";
+			else if (strcmp(*c, "clone") == 0)
+				how = "  (no namespace flags)";
+			else if (strcmp(*c, "ioctl") == 0)
+				how = "  (not TIOCSTI, TIOCLINUX)";
+			else if (strcmp(*c, "personality") == 0)
+				how = "  (query only)";
+			else if (strcmp(*c, "socket") == 0)
+				how = strcmp(grp->name, "network") == 0
+					      ? "  (AF_INET, AF_INET6)"
+					      : "  (AF_UNIX)";
+			else if (strcmp(*c, "socketpair") == 0)
+				how = "  (AF_UNIX)";
+			fprintf(f, "%s%s\n", *c, how);
+		}
+	}
+	fprintf(f, "\n[clone3] ENOSYS, not reported\n# libc falls back to "
+		   "clone, whose flags the filter can read\nclone3\n");
+	fprintf(f, "\n[forbidden] EPERM, whatever the policy\n");
+	for (const char *const *d = stk_dangerous_syscalls; *d; d++)
+		fprintf(f, "%s\n", *d);
+	fprintf(f, "\n[anything else] ENOSYS\n");
+	if (fclose(f) != 0) {
+		free(buf);
+		return stk_error_set(err, ENOMEM, "policy", "out of memory");
+	}
+	*text = buf;
+	return 0;
+}
+
+int stk_policy_bpf(const struct stk_policy *p, void **program, size_t *size,
+		   struct stk_error **err)
+{
+	struct filter filter;
+	int r = filter_build(p, &filter, err);
+	if (r < 0)
+		return r;
+	*size = filter.prog.len * sizeof(struct sock_filter);
+	*program = steal_ptr(&filter.prog.filter);
+	return 0;
+}

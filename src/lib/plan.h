@@ -9,6 +9,7 @@
 
 #include "policy.h"
 #include "filter.h"
+#include "landlock.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,6 +76,7 @@ enum step {
 	STEP_STDIO,
 	STEP_FDS,
 	STEP_FORK,
+	STEP_LANDLOCK,
 	STEP_SECCOMP,
 	STEP_EXEC,
 	STEP_COUNT,
@@ -116,7 +118,8 @@ struct plan {
 	int sync_fd;	      /* read end: the supervisor wrote the id maps */
 	int report_fd;	      /* our end of the report socket */
 	struct filter filter; /* owned; the payload loads it */
-	int listener;	      /* the payload's seccomp listener, for init */
+	struct landlock_plan landlock;
+	int listener; /* the payload's seccomp listener, for init */
 };
 
 struct helper;

@@ -118,6 +118,34 @@ void record_denials(struct stk_record *rec, const struct denials *d)
 		rec->killed_for = strdup(d->list[d->killed_by - 1].name);
 }
 
+static json_t *landlock_json(const struct plan *plan)
+{
+	const struct landlock_plan *ll = &plan->landlock;
+	json_t *writable = json_array();
+	for (size_t i = 0; writable && i < plan->n_ops; i++) {
+		const struct mount_op *op = &plan->ops[i];
+		if (op->kind == OP_TMPFS || op->kind == OP_DEVICE ||
+		    (op->kind == OP_BIND && !op->read_only)) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "/%s", op->dest);
+			json_array_append_new(writable, json_string(path));
+		}
+	}
+	json_t *scoped = json_array();
+	if (scoped && ll->scoped) {
+		json_array_append_new(scoped,
+				      json_string("abstract-unix-socket"));
+		json_array_append_new(scoped, json_string("signal"));
+	}
+	const char *tcp = ll->net	 ? "bind and connect denied"
+			  : ll->abi >= 4 ? "allowed (network group)"
+					 : "not handled (ABI < 4)";
+	return json_pack("{s:b, s:i, s:s, s:o, s:s, s:o}", "applied",
+			 ll->abi >= 1, "abi", ll->abi, "read",
+			 "everywhere in the sandbox's tree", "write", writable,
+			 "tcp", tcp, "scoped", scoped);
+}
+
 static json_t *env_names(const struct stk_policy *policy)
 {
 	json_t *names = json_array();
@@ -147,7 +175,7 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		" s:{s:i, s:i, s:s, s:b, s:b, s:b, s:s},"
 		" s:{s:b, s:o},"
 		" s:{s:s, s:b},"
-		" s:o, s:{s:b, s:s}, s:{s:b, s:s}}",
+		" s:o, s:o, s:{s:b, s:s}}",
 		"namespaces", "user", 1, "mount", 1, "pid", 1, "net", 1, "ipc",
 		1, "uts", 1, "cgroup", 1, /**/
 		"filesystem", "root", "tmpfs", "pivot_root", 1, "old_root",
@@ -160,7 +188,7 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		"supervisor", "init", "stockade init (pid 1)", "reaps_all", 1,
 		/**/
 		"seccomp", seccomp_json(policy, plan), /**/
-		"landlock", "applied", 0, "reason", "not in this version",
+		"landlock", landlock_json(plan),       /**/
 		"cgroup", "applied", 0, "reason", "not in this version");
 	return rec->command && rec->enforced ? 0 : -ENOMEM;
 }

@@ -78,6 +78,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_STDIO] = "stdio",
 	[STEP_FDS] = "close fds",
 	[STEP_FORK] = "fork payload",
+	[STEP_LANDLOCK] = "landlock",
 	[STEP_SECCOMP] = "load seccomp filter",
 	[STEP_EXEC] = "execve",
 };
@@ -158,6 +159,10 @@ ON_BORROWED_STACK static _Noreturn void payload_main(struct plan *plan)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
+	if (landlock_apply(plan) < 0) {
+		step_failed(&rep, STEP_LANDLOCK, -1, errno);
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	}
 	/* Last: from here on, a call outside the policy waits for the
 	 * supervisor's answer.  The listener lands in the fd table we share
 	 * with init (CLONE_FILES), close-on-exec, for init to pass on. */

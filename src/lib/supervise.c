@@ -11,6 +11,7 @@
 #include "spawn.h"
 
 #include "cleanup.h"
+#include "groups.h"
 #include "error.h"
 #include "sys.h"
 
@@ -86,6 +87,15 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	int r = plan_mounts(plan, policy, err);
 	if (r == 0)
 		r = filter_build(policy, &plan->filter, err);
+	/* Landlock is a layer of its own: a kernel without it cannot run
+	 * the sandbox as promised, so the run does not start. */
+	const struct syscall_group *net = stk_group_find("network");
+	landlock_plan(&plan->landlock, landlock_abi(),
+		      policy->groups & (1ULL << (net - stk_groups)));
+	if (r == 0 && plan->landlock.abi < 1)
+		r = stk_error_set(err, EOPNOTSUPP, "landlock",
+				  "Landlock is not enabled in this kernel "
+				  "(see stockade check)");
 	/* Last: the host uid is claimed only for a plan that can run. */
 	if (r == 0 && plan->privileged) {
 		r = creds_claim_host_uid(&plan->host_uid, uid_lock, err);

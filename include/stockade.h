@@ -158,6 +158,13 @@ int stk_policy_bpf(const struct stk_policy *p, void **program, size_t *size,
  * a process's signals unasked); the CLI turns it on. */
 void stk_policy_set_forward_signals(struct stk_policy *p, bool on);
 
+/* ---- host ---------------------------------------------------------- */
+
+/* What this host lets stockade enforce, a line per layer, in *text (the
+ * caller frees).  Returns how many layers a run needs are missing (0: a
+ * run can start), or -errno. */
+int stk_host_check(char **text, struct stk_error **err);
+
 /* ---- run ----------------------------------------------------------- */
 
 struct stk_record;

@@ -16,6 +16,7 @@
 static const char usage_text[] =
 	"usage: stockade run [OPTIONS] [--] COMMAND [ARG...]\n"
 	"       stockade policy [--allow G] [--deny X] [--on-deny A] [--bpf]\n"
+	"       stockade check\n"
 	"       stockade --help | --version\n"
 	"\n"
 	"Run COMMAND in a sandbox: its own user, mount, pid, network, ipc,\n"
@@ -344,6 +345,21 @@ static int cmd_policy(int argc, char **argv)
 	return 0;
 }
 
+/* stockade check: exit 0 when a run can start here, 1 when not. */
+static int cmd_check(int argc, char **argv)
+{
+	struct stk_error *err = NULL;
+	char *text = NULL;
+	if (argc > 1)
+		fail("check", EINVAL, true, "check: unexpected \"%s\"",
+		     argv[1]);
+	int missing = stk_host_check(&text, &err);
+	check(missing < 0 ? missing : 0, err);
+	fputs(text, stdout);
+	free(text);
+	return missing ? 1 : 0;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -362,10 +378,16 @@ static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{"run", cmd_run},	  {"policy", cmd_policy},
-	{"help", cmd_help},	  {"--help", cmd_help},
-	{"-h", cmd_help},	  {"--version", cmd_version},
-	{"version", cmd_version},
+	/* clang-format off */
+	{"run",       cmd_run},
+	{"policy",    cmd_policy},
+	{"check",     cmd_check},
+	{"help",      cmd_help},
+	{"--help",    cmd_help},
+	{"-h",        cmd_help},
+	{"version",   cmd_version},
+	{"--version", cmd_version},
+	/* clang-format on */
 };
 
 /* A stream the caller closed would otherwise be the next file we open -

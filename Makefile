@@ -82,12 +82,18 @@ deps:
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
 
+# The seccomp policy as data: (arch, syscall, args) -> action, checked
+# against the generated BPF by a simulator; no root needed.
+policy: $(BUILD)/stockade
+	STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q tests/policy
+
 e2e: $(BUILD)/stockade
 	STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q tests/e2e
 
 check: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) policy
 	$(MAKE) e2e
 
 demo: deps
@@ -115,6 +121,6 @@ format:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps unit e2e check demo bench install format clean
+.PHONY: all deps unit policy e2e check demo bench install format clean
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

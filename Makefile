@@ -54,11 +54,24 @@ $(BUILD)/cli/%.o: src/cli/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/libstockade.a: $(LIB_OBJ)
+# The seccomp programs of the common policies, built once here by the
+# library's own code rather than at every run (src/lib/seccomp.c).
+$(BUILD)/mkfilters: tools/mkfilters.c $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/prebuilt.c: $(BUILD)/mkfilters
+	$(BUILD)/mkfilters > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/lib/prebuilt.o: $(BUILD)/prebuilt.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+LIB_ALL := $(LIB_OBJ) $(BUILD)/lib/prebuilt.o
+
+$(BUILD)/libstockade.a: $(LIB_ALL)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libstockade.so: $(LIB_OBJ)
+$(BUILD)/libstockade.so: $(LIB_ALL)
 	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(LIBS)
 	ln -sf libstockade.so $(BUILD)/$(SONAME)
 

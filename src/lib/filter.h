@@ -17,7 +17,20 @@ struct filter {
 /* Builds the BPF program of the policy (no system call is loaded). */
 int filter_build(const struct stk_policy *policy, struct filter *filter,
 		 struct stk_error **err);
+/* The same, always with libseccomp (the build's generator uses it). */
+int filter_build_now(const struct stk_policy *policy, struct filter *filter,
+		     struct stk_error **err);
 void filter_release(struct filter *filter);
+
+/* A program built when stockade was (tools/mkfilters.c). */
+struct prebuilt_filter {
+	uint64_t groups; /* the policy's groups; no call denied singly */
+	unsigned rules;
+	unsigned short len;
+	const struct sock_filter *filter;
+};
+extern const struct prebuilt_filter stk_prebuilt_filters[];
+extern const size_t stk_n_prebuilt_filters;
 
 /* Child, payload, last step before execve: returns the listener fd. */
 int filter_load(const struct filter *filter);

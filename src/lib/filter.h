@@ -53,9 +53,10 @@ struct denials {
 	int killed_by; /* index + 1 of the call that ended it */
 };
 
-/* Supervisor: takes one notification from the listener, answers it with
- * the policy's errno and counts it.  Returns 1 when the run must end
- * (--on-deny=kill), 0 when answered, -errno when the listener is done. */
+/* Supervisor: takes one notification from the listener and counts it;
+ * answers it with the policy's errno and returns 0, or, with
+ * --on-deny=kill, leaves the caller blocked in the call and returns 1: the
+ * run must end now.  -errno when the listener is done. */
 int filter_answer(int listener, const struct stk_policy *policy,
 		  struct denials *denials);
 void denials_release(struct denials *denials);

@@ -322,6 +322,13 @@ int filter_answer(int listener, const struct stk_policy *p, struct denials *d)
 	}
 	free(name);
 
+	/* Ending the run: the call is never answered, so the caller stays
+	 * blocked in it until the whole sandbox is killed. */
+	if (p->on_deny == STK_ON_DENY_KILL) {
+		if (!d->killed_by && den)
+			d->killed_by = (int)(den - d->list) + 1;
+		return 1;
+	}
 	struct seccomp_notif_resp resp = {
 		.id = req.id,
 		.error = -errnum,
@@ -330,11 +337,6 @@ int filter_answer(int listener, const struct stk_policy *p, struct denials *d)
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 &&
 	    errno != ENOENT && errno != EINTR)
 		return -errno;
-	if (p->on_deny == STK_ON_DENY_KILL) {
-		if (!d->killed_by && den)
-			d->killed_by = (int)(den - d->list) + 1;
-		return 1;
-	}
 	return 0;
 }
 

@@ -331,7 +331,7 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 	}
 	/* Killed because of a call the policy forbids: the kernel named it
 	 * to us through the listener, and we ended the run. */
-	if (l->denials.killed_by && !exited.kind)
+	if (l->denials.killed_by)
 		rec->verdict = "syscall-denied";
 }
 

@@ -184,7 +184,7 @@ ON_BORROWED_STACK static int payload_start(void *plan)
 
 /* The seccomp listener goes to the supervisor, which answers the
  * payload's denied calls; init keeps no copy. */
-static void send_listener(struct plan *plan)
+static int send_listener(struct plan *plan)
 {
 	struct report rep = {.kind = REPORT_LISTENER, .index = -1};
 	struct iovec iov = {.iov_base = &rep, .iov_len = sizeof(rep)};
@@ -202,9 +202,12 @@ static void send_listener(struct plan *plan)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &plan->listener, sizeof(int));
-	(void)!sendmsg(plan->report_fd, &msg, MSG_NOSIGNAL);
+	ssize_t n = sendmsg(plan->report_fd, &msg, MSG_NOSIGNAL);
+	int saved = errno;
 	close(plan->listener);
 	plan->listener = -1;
+	errno = saved;
+	return n == (ssize_t)sizeof(rep) ? 0 : -1;
 }
 
 /* Signals worth passing to the payload; the rest are ignored. */
@@ -352,8 +355,13 @@ static _Noreturn void child_main(struct plan *plan)
 		step_failed(&rep, STEP_FORK, -1, errno);
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	}
-	if (plan->listener >= 0)
-		send_listener(plan);
+	/* Without the listener in the supervisor's hands a refused call would
+	 * go unreported: the run does not go on. */
+	if (plan->listener >= 0 && send_listener(plan) < 0) {
+		kill(payload, SIGKILL);
+		step_failed(&rep, STEP_SECCOMP, -1, errno);
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	}
 	/* init keeps only the report pipe. */
 	int fd = plan->report_fd;
 	sys_close_range(0, (unsigned)fd - 1, 0);

@@ -188,9 +188,16 @@ static void take_reports(struct loop *l)
 		if (c && c->cmsg_level == SOL_SOCKET &&
 		    c->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-		if (rep.kind == REPORT_LISTENER && fd >= 0 && l->listener < 0)
+		if (rep.kind == REPORT_LISTENER &&
+		    (fd < 0 || l->listener >= 0 ||
+		     msg.msg_flags & MSG_CTRUNC)) {
+			/* Unwatched, refused calls would go unreported. */
+			l->loop_failed = EPROTO;
+			sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);
+		} else if (rep.kind == REPORT_LISTENER) {
 			l->listener = steal_fd(&fd);
-		else if (rep.kind == REPORT_FAILED && !l->failed.kind)
+		}
+		if (rep.kind == REPORT_FAILED && !l->failed.kind)
 			l->failed = rep;
 		else if (rep.kind == REPORT_EXITED)
 			l->exited = rep;

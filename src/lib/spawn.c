@@ -403,10 +403,8 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 
 	int pidfd = -1;
 	struct clone_args args = {
-		/* The network namespace comes later: ns_net_start. */
-		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
-			 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP |
-			 CLONE_PIDFD | CLONE_CLEAR_SIGHAND,
+		.flags = SANDBOX_CLONE_NAMESPACES | CLONE_PIDFD |
+			 CLONE_CLEAR_SIGHAND,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};

@@ -24,6 +24,12 @@
 
 #include <linux/openat2.h>
 
+/* The namespaces the sandbox's first process is cloned into; the network
+ * namespace comes from the helper (helper.c). */
+#define SANDBOX_CLONE_NAMESPACES                                               \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |           \
+	 CLONE_NEWUTS | CLONE_NEWCGROUP)
+
 static inline pid_t sys_clone3(struct clone_args *args)
 {
 	return (pid_t)syscall(SYS_clone3, args, sizeof(*args));

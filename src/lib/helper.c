@@ -11,13 +11,13 @@
  *   report                          |     build the root
  *                                   +---> join the network namespace
  *                                         pivot_root, tell the helper
- *   umount2(old root, MNT_DETACH)   <---  wait until "/" is the new root
+ *   umount2(old root, MNT_DETACH)   <---  wait until "/.." is the new root
  *   (grace period)                        go on: the old root is already
  *   report, exit                          out of reach
  *
  * A lazy unmount takes the tree out of the mount table at once, under the
  * namespace lock, and only then waits for the grace period before freeing
- * it; the child watches "/" change and does not wait for the rest.
+ * it; the child watches "/.." change and does not wait for the rest.
  *
  * The helper shares the child's memory (CLONE_VM) but has its own stack,
  * fd table and root; it makes only system calls and reports errnos on a
@@ -151,33 +151,38 @@ int helper_join_network(const struct helper *h, struct report *fail)
 	return err ? step_failed(fail, STEP_NETNS, -1, err) : 0;
 }
 
+static bool is_new_root(const char *path, const struct stat *new_root)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && st.st_dev == new_root->st_dev &&
+	       st.st_ino == new_root->st_ino;
+}
+
 int helper_detach_old_root(struct helper *h, const struct stat *new_root,
 			   struct report *fail)
 {
+	/* After pivot_root(".", ".") the old root is stacked on the new one.
+	 * A lookup of "/" stops at our root without entering mounts stacked
+	 * on it, so it proves nothing; "/.." steps into them, and leads to
+	 * the new root only once the old one is out of the mount table.  If
+	 * "/.." is the new root already now, the test cannot tell, and we
+	 * wait for the helper's own report instead. */
+	bool watch = !is_new_root("/..", new_root);
 	if (write(h->go, "", 1) != 1)
 		return step_failed(fail, STEP_DETACH_OLD_ROOT, -1, errno);
 	int err = 0;
-	bool reported = false;
 	for (;;) {
-		struct stat st;
-		if (stat("/", &st) < 0) {
-			err = errno;
-			break;
-		}
-		if (st.st_dev == new_root->st_dev &&
-		    st.st_ino == new_root->st_ino)
+		if (watch && is_new_root("/..", new_root))
 			break; /* the old root is out of the mount table */
-		/* The helper answers when it is done or failed; if it says
-		 * done and "/" has still not changed, something else is on
-		 * top, and that is not a root we can run under. */
 		struct pollfd p = {.fd = h->report, .events = POLLIN};
-		if (reported || poll(&p, 1, 0) > 0) {
-			if (reported || (err = helper_result(h)) != 0) {
-				err = err ? err : EBUSY;
-				break;
-			}
-			reported = true;
-			continue;
+		if (poll(&p, 1, watch ? 0 : -1) > 0) {
+			/* Done or failed.  Done, and "/.." is still not our
+			 * root: something else is stacked there, and that is
+			 * not a root to run under. */
+			err = helper_result(h);
+			if (!err && !is_new_root("/..", new_root))
+				err = EBUSY;
+			break;
 		}
 		sched_yield();
 	}

@@ -151,7 +151,7 @@ struct helper {
 int helper_start(struct helper *helper, struct report *fail);
 /* Joins the network namespace the helper made, its lo up. */
 int helper_join_network(const struct helper *helper, struct report *fail);
-/* After pivot_root: returns once "/" is new_root, the old one detached. */
+/* After pivot_root: returns once "/.." is new_root, the old one detached. */
 int helper_detach_old_root(struct helper *helper, const struct stat *new_root,
 			   struct report *fail);
 

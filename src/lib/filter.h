@@ -38,8 +38,9 @@ int filter_load(const struct filter *filter);
 #define DENIAL_ARGS_KEPT 3
 
 struct denial {
-	int nr;
-	char name[32];
+	int nr;	       /* -1: the calls beyond the ones kept by name */
+	uint32_t arch; /* AUDIT_ARCH_* */
+	char name[48];
 	int errnum; /* what the call returned */
 	unsigned long count;
 	unsigned kept; /* sets of arguments in args */

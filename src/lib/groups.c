@@ -28,7 +28,8 @@ const struct syscall_group stk_groups[] = {
 		      "set_robust_list", "rseq", "rt_sigreturn", "getrandom",
 		      "uname", "close", "read", "write", "fstat", "newfstatat",
 		      "openat", "pread64", "access", "faccessat", "faccessat2",
-		      "prlimit64", "getpid", "gettid", "futex"),
+		      "prlimit64" /* own limits only */, "getpid", "gettid",
+		      "futex"),
 		true,
 		true,
 	},
@@ -50,7 +51,11 @@ const struct syscall_group stk_groups[] = {
 	{
 		"file-system",
 		"work with the files the mounts show: open, stat, list, "
-		"create, rename, remove, links, modes, xattrs, inotify",
+		"create, rename, remove, links, modes, read xattrs",
+		/* Not here: inotify, which would watch host inodes the binds
+		 * share (host activity in /usr); setting xattrs, whose kernel
+		 * memory no tmpfs size bounds; sync and syncfs, which flush
+		 * the host's file systems. */
 		CALLS("open", "creat", "openat2", "stat", "lstat", "statx",
 		      "statfs", "fstatfs", "getdents", "getdents64", "getcwd",
 		      "chdir", "fchdir", "readlink", "readlinkat", "mkdir",
@@ -60,11 +65,8 @@ const struct syscall_group stk_groups[] = {
 		      "fchown", "fchownat", "lchown", "truncate", "ftruncate",
 		      "utime", "utimes", "utimensat", "futimesat", "umask",
 		      "fallocate", "mknod", "mknodat", "memfd_create",
-		      "inotify_init", "inotify_init1", "inotify_add_watch",
-		      "inotify_rm_watch", "getxattr", "lgetxattr", "fgetxattr",
-		      "listxattr", "llistxattr", "flistxattr", "setxattr",
-		      "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
-		      "fremovexattr", "sync", "syncfs"),
+		      "getxattr", "lgetxattr", "fgetxattr", "listxattr",
+		      "llistxattr", "flistxattr"),
 		true,
 		false,
 	},
@@ -75,16 +77,17 @@ const struct syscall_group stk_groups[] = {
 		CALLS("fork", "vfork", "clone" /* no namespace flags */,
 		      "execveat", "wait4", "waitid", "getppid", "getpgid",
 		      "getpgrp", "setpgid", "getsid", "setsid",
-		      "get_robust_list", "prctl", "getuid", "geteuid", "getgid",
-		      "getegid", "getresuid", "getresgid", "getgroups",
-		      "setuid", "setgid", "setreuid", "setregid", "setresuid",
-		      "setresgid", "setgroups", "setfsuid", "setfsgid",
-		      "capget", "capset", "getrlimit", "setrlimit", "getrusage",
-		      "times", "sched_yield", "sched_getaffinity",
-		      "sched_setaffinity", "sched_getparam", "sched_setparam",
-		      "sched_getscheduler", "sched_setscheduler",
-		      "sched_get_priority_max", "sched_get_priority_min",
-		      "sched_rr_get_interval", "getpriority", "setpriority",
+		      "get_robust_list", "prctl" /* not PR_SET_SECCOMP */,
+		      "getuid", "geteuid", "getgid", "getegid", "getresuid",
+		      "getresgid", "getgroups", "setuid", "setgid", "setreuid",
+		      "setregid", "setresuid", "setresgid", "setgroups",
+		      "setfsuid", "setfsgid", "capget", "capset", "getrlimit",
+		      "setrlimit", "getrusage", "times", "sched_yield",
+		      "sched_getaffinity", "sched_setaffinity",
+		      "sched_getparam", "sched_setparam", "sched_getscheduler",
+		      "sched_setscheduler", "sched_get_priority_max",
+		      "sched_get_priority_min", "sched_rr_get_interval",
+		      "getpriority", "setpriority",
 		      "personality" /* the query only */, "pidfd_open",
 		      "pidfd_send_signal", "sysinfo", "membarrier", "getcpu",
 		      "futex_waitv", "ioprio_get"),
@@ -253,9 +256,9 @@ bool stk_syscall_required(const char *name)
 
 /* Calls allowed only in some forms (seccomp.c): a denial of another form
  * is a refusal (EPERM), not an unknown call. */
-static const char *const arg_ruled[] = {"clone",      "clone3", "socket",
-					"socketpair", "ioctl",	"personality",
-					NULL};
+static const char *const arg_ruled[] = {
+	"clone",       "clone3", "socket",    "socketpair", "ioctl",
+	"personality", "prctl",	 "prlimit64", NULL};
 
 bool stk_syscall_has_arg_rules(const char *name)
 {

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -49,6 +50,11 @@
  * caller's terminal (TIOCSTI) and the Linux console's selection buffer
  * (TIOCLINUX). */
 static const uint32_t forbidden_ioctls[] = {TIOCSTI, TIOCLINUX};
+
+/* A filter of the program's own, stacked on ours, would outrank our
+ * notifications with its own errno or kill: it could hide what it is
+ * refused, and escape --on-deny kill. */
+static const uint32_t forbidden_prctls[] = {PR_SET_SECCOMP};
 
 static bool group_on(const struct stk_policy *p, size_t i)
 {
@@ -125,6 +131,15 @@ static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
 	if (strcmp(name, "ioctl") == 0)
 		return allow_except(ctx, nr, 1, forbidden_ioctls,
 				    ARRAY_SIZE(forbidden_ioctls), rules);
+	if (strcmp(name, "prctl") == 0)
+		return allow_except(ctx, nr, 0, forbidden_prctls,
+				    ARRAY_SIZE(forbidden_prctls), rules);
+	if (strcmp(name, "prlimit64") == 0) {
+		++*rules; /* its own limits: another process's are init's or
+			   * a sibling's to keep */
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					LOW32(0, 0));
+	}
 	if (strcmp(name, "personality") == 0) {
 		++*rules; /* the query, personality(0xffffffff), only */
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
@@ -237,8 +252,9 @@ int filter_build_now(const struct stk_policy *p, struct filter *filter,
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_NOTIFY);
 	if (!ctx)
 		return stk_error_set(err, ENOMEM, "seccomp", "seccomp_init");
-	int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-				 SCMP_ACT_KILL_PROCESS);
+	/* Calls of any other ABI go to the supervisor too, which names them
+	 * and ends the run (foreign_abi). */
+	int r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY);
 	if (r == 0)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (size_t g = 0; r == 0 && g < stk_n_groups; g++)
@@ -286,17 +302,50 @@ static int denial_errno(const struct stk_policy *p, const char *name)
 	return ENOSYS;
 }
 
-static struct denial *denial_of(struct denials *d, int nr)
+/* The record keeps this many distinct calls; the rest are counted
+ * together, so that a program cannot make the supervisor grow without
+ * end by trying every number. */
+#define DENIALS_KEPT 256
+#define DENIAL_OTHERS (-1)
+
+static struct denial *denial_of(struct denials *d, int nr, uint32_t arch)
 {
+	if (d->n >= DENIALS_KEPT)
+		nr = DENIAL_OTHERS, arch = 0;
 	for (size_t i = 0; i < d->n; i++)
-		if (d->list[i].nr == nr)
+		if (d->list[i].nr == nr && d->list[i].arch == arch)
 			return &d->list[i];
 	struct denial *list = reallocarray(d->list, d->n + 1, sizeof(*list));
 	if (!list)
 		return NULL;
 	d->list = list;
-	list[d->n] = (struct denial){.nr = nr};
+	list[d->n] = (struct denial){.nr = nr, .arch = arch};
 	return &list[d->n++];
+}
+
+/* i386, x32 or any ABI but the native one: the filter hands every such
+ * call to us (its bad-architecture action) so that the record can name
+ * it, and the run ends - whatever --on-deny says. */
+static bool foreign_abi(const struct seccomp_data *data)
+{
+	return data->arch != SCMP_ARCH_X86_64 || data->nr >= 0x40000000;
+}
+
+static void name_call(char *out, size_t size, const struct seccomp_data *data)
+{
+	bool x32 = data->arch == SCMP_ARCH_X86_64 && data->nr >= 0x40000000;
+	uint32_t arch = x32 ? SCMP_ARCH_X32 : data->arch;
+	char *name = seccomp_syscall_resolve_num_arch(arch, data->nr);
+	const char *abi = x32				   ? "x32:"
+			  : data->arch == SCMP_ARCH_X86	   ? "i386:"
+			  : data->arch == SCMP_ARCH_X86_64 ? ""
+							   : "foreign:";
+	if (name)
+		snprintf(out, size, "%s%s", abi, name);
+	else
+		snprintf(out, size, "%s%d",
+			 abi[0] ? abi : "unknown:", data->nr);
+	free(name);
 }
 
 int filter_answer(int listener, const struct stk_policy *p, struct denials *d)
@@ -306,25 +355,28 @@ int filter_answer(int listener, const struct stk_policy *p, struct denials *d)
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
 		return errno == EINTR || errno == ENOENT ? 0 : -errno;
 
-	char *name = seccomp_syscall_resolve_num_arch(req.data.arch,
-						      (int)req.data.nr);
-	int errnum = denial_errno(p, name ? name : "");
-	struct denial *den = denial_of(d, (int)req.data.nr);
+	char name[48];
+	name_call(name, sizeof(name), &req.data);
+	bool foreign = foreign_abi(&req.data);
+	/* 0: never answered, the run ends in it */
+	bool ending = foreign || p->on_deny == STK_ON_DENY_KILL;
+	int errnum = ending ? 0 : denial_errno(p, name);
+	struct denial *den = denial_of(d, (int)req.data.nr, req.data.arch);
 	if (den) {
 		if (!den->count++) {
 			snprintf(den->name, sizeof(den->name), "%s",
-				 name ? name : "unknown");
+				 den->nr == DENIAL_OTHERS ? "(other calls)"
+							  : name);
 			den->errnum = errnum;
 		}
 		if (den->kept < DENIAL_ARGS_KEPT)
 			memcpy(den->args[den->kept++], req.data.args,
 			       sizeof(req.data.args));
 	}
-	free(name);
 
 	/* Ending the run: the call is never answered, so the caller stays
 	 * blocked in it until the whole sandbox is killed. */
-	if (p->on_deny == STK_ON_DENY_KILL) {
+	if (ending) {
 		if (!d->killed_by && den)
 			d->killed_by = (int)(den - d->list) + 1;
 		return 1;
@@ -355,7 +407,7 @@ int stk_policy_describe(const struct stk_policy *p, char **text,
 	if (!f)
 		return stk_error_set(err, ENOMEM, "policy", "out of memory");
 	fprintf(f, "# stockade syscall policy: default deny; x86_64 only "
-		   "(other ABIs are killed)\n");
+		   "(a call of another ABI ends the run)\n");
 	fprintf(f, "# a denied call gets %s and is named in the record\n",
 		p->on_deny == STK_ON_DENY_KILL
 			? "the run killed (verdict syscall-denied)"

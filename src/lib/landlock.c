@@ -124,12 +124,18 @@ int landlock_apply(const struct plan *plan)
 			continue;
 		path[0] = '/';
 		memcpy(path + 1, op->dest, len + 1);
-		/* A device is a file: only file rights apply to it. */
+		/* A device or a bound file is a file: only file rights
+		 * apply to it (the kernel refuses the others). */
+		uint64_t file = LANDLOCK_ACCESS_FS_EXECUTE |
+				LANDLOCK_ACCESS_FS_READ_FILE |
+				LANDLOCK_ACCESS_FS_WRITE_FILE | FS_TRUNCATE;
 		uint64_t access =
 			op->kind == OP_DEVICE
 				? ll->fs & (LANDLOCK_ACCESS_FS_READ_FILE |
 					    LANDLOCK_ACCESS_FS_WRITE_FILE |
 					    FS_IOCTL_DEV)
+			: op->kind == OP_BIND && !op->is_dir
+				? ll->fs & file
 				: ll->fs & (FS_READ | write);
 		r = allow_path(ruleset, path, access);
 	}

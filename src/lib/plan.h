@@ -37,6 +37,7 @@ struct mount_op {
 	char *source;  /* owned; host path, link target or file content */
 	size_t length; /* OP_FILE: bytes of source */
 	char size[24]; /* OP_TMPFS: the size option, in bytes */
+	char nr_inodes[24]; /* OP_TMPFS: the inode limit */
 	mode_t mode;
 	bool read_only;
 	bool is_dir;   /* OP_BIND: a directory rather than a file */

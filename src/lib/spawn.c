@@ -262,7 +262,7 @@ static _Noreturn void init_main(const struct plan *plan, pid_t payload)
  * /proc/self/stat (the host's /proc, still mounted) give the bounds. */
 static void wipe_command_line(void)
 {
-	char buf[1024];
+	char buf[4096];
 	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 	if (fd >= 0)
@@ -271,7 +271,7 @@ static void wipe_command_line(void)
 		return;
 	buf[n] = '\0';
 	char *p = strrchr(buf, ')'); /* the name may hold spaces */
-	unsigned long bounds[4];
+	unsigned long bounds[4] = {0, 0, 0, 0};
 	for (int field = 2, got = 0; p && *p && got < 4; p++) {
 		if (*p != ' ')
 			continue;
@@ -397,6 +397,22 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 	fcntl(report[0], F_SETFL, O_NONBLOCK);
 	plan->sync_fd = sync_pipe[0];
 	plan->report_fd = report[1];
+	/* A terminal is the caller's, not the sandbox's: its settings, line
+	 * discipline and window size (SIGWINCH to the caller's processes)
+	 * would be the program's to change.  It gets a pipe, which the
+	 * supervisor feeds from the terminal. */
+	int relay[2] = {-1, -1};
+	if (isatty(stdin_fd)) {
+		if (pipe2(relay, O_CLOEXEC) < 0) {
+			int r = stk_error_set(err, errno, "pipe", "pipe: %s",
+					      strerror(errno));
+			close_pair(sync_pipe), close_pair(report),
+				close_pair(out), close_pair(errp);
+			return r;
+		}
+		fcntl(relay[1], F_SETFL, O_NONBLOCK);
+		stdin_fd = relay[0];
+	}
 	plan->stdio[0] = stdin_fd;
 	plan->stdio[1] = out[1];
 	plan->stdio[2] = errp[1];
@@ -416,7 +432,11 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 	close(report[1]);
 	close(out[1]);
 	close(errp[1]);
+	if (relay[0] >= 0)
+		close(relay[0]);
 	if (pid < 0) {
+		if (relay[1] >= 0)
+			close(relay[1]);
 		close(sync_pipe[1]), close(report[0]), close(out[0]),
 			close(errp[0]);
 		return stk_error_set(err, saved, "clone3",
@@ -428,7 +448,8 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 			       .sync_fd = sync_pipe[1],
 			       .report_fd = report[0],
 			       .out_fd = out[0],
-			       .err_fd = errp[0]};
+			       .err_fd = errp[0],
+			       .in_fd = relay[1]};
 	int r = ns_write_id_maps(pid, plan, err);
 	if (r == 0 && write(sb->sync_fd, "", 1) != 1)
 		r = stk_error_set(err, errno, "sync", "starting the child: %s",

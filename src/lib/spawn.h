@@ -11,6 +11,7 @@ struct sandbox {
 	int report_fd; /* owned; {step, errno} records and the exit status */
 	int out_fd;    /* owned; the sandbox's stdout */
 	int err_fd;    /* owned; the sandbox's stderr */
+	int in_fd;     /* owned; our end of the stdin relay, or -1 */
 };
 
 /* Starts the child; on failure after clone the child still exists and

@@ -131,6 +131,39 @@ static void pump(int *from, int to, bool *broken)
 	}
 }
 
+/* The terminal on our stdin, relayed to the sandbox's pipe: a chunk at a
+ * time, never blocking on a program that does not read. */
+struct relay {
+	char buf[4096];
+	size_t len;
+	bool eof;
+};
+
+static void relay_in(int from, struct relay *r)
+{
+	ssize_t n = read(from, r->buf, sizeof(r->buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0)
+		r->eof = true;
+	else
+		r->len = (size_t)n;
+}
+
+static void relay_out(int to, struct relay *r)
+{
+	ssize_t n = write(to, r->buf, r->len);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n < 0) { /* the sandbox closed its end: drop the rest */
+		r->len = 0;
+		r->eof = true;
+		return;
+	}
+	memmove(r->buf, r->buf + n, r->len - (size_t)n);
+	r->len -= (size_t)n;
+}
+
 struct loop {
 	struct sandbox *sb;
 	const struct stk_policy *policy;
@@ -223,8 +256,14 @@ static void run_loop(struct loop *l)
 {
 	struct sandbox *sb = l->sb;
 	bool broken[2] = {false, false};
+	struct relay in = {.len = 0};
 	while (!l->init_done || sb->out_fd >= 0 || sb->err_fd >= 0) {
-		struct pollfd fds[6] = {
+		if (in.eof && !in.len && sb->in_fd >= 0) {
+			close(sb->in_fd); /* the program sees end of input */
+			sb->in_fd = -1;
+		}
+		bool relaying = sb->in_fd >= 0 && !l->init_done;
+		struct pollfd fds[7] = {
 			{.fd = l->init_done ? -1 : sb->pidfd, .events = POLLIN},
 			{.fd = sb->out_fd, .events = POLLIN},
 			{.fd = sb->err_fd, .events = POLLIN},
@@ -232,8 +271,12 @@ static void run_loop(struct loop *l)
 			{.fd = l->reports_done ? -1 : sb->report_fd,
 			 .events = POLLIN},
 			{.fd = l->listener, .events = POLLIN},
+			{.fd = !relaying ? -1
+			       : in.len	 ? sb->in_fd
+					 : l->policy->stdio[0],
+			 .events = in.len ? POLLOUT : POLLIN},
 		};
-		if (poll(fds, 6, -1) < 0) {
+		if (poll(fds, 7, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			/* Unwatched, the run must not go on. */
@@ -259,6 +302,10 @@ static void run_loop(struct loop *l)
 			close(l->listener);
 			l->listener = -1;
 		}
+		if (fds[6].revents && in.len)
+			relay_out(sb->in_fd, &in);
+		else if (fds[6].revents)
+			relay_in(l->policy->stdio[0], &in);
 		if (fds[0].revents &&
 		    sys_waitid(P_PIDFD, sb->pidfd, &l->init_info, WEXITED,
 			       &l->usage) == 0)
@@ -426,7 +473,8 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 			     .sync_fd = -1,
 			     .report_fd = -1,
 			     .out_fd = -1,
-			     .err_fd = -1};
+			     .err_fd = -1,
+			     .in_fd = -1};
 	struct loop l = {
 		.sb = &sb, .policy = policy, .sigfd = -1, .listener = -1};
 	_cleanup_close_ int uid_lock = -1;

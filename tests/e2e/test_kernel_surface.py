@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -785,3 +786,35 @@ def test_denied_list_is_bounded(inside):
     assert len(rec["denied"]) == 257, len(rec["denied"])
     others = [d for d in rec["denied"] if d["syscall"] == "(other calls)"]
     assert len(others) == 1 and others[0]["count"] == 400 - 256, others
+
+
+def test_terminal_on_stdin_is_relayed_not_passed(stockade):
+    # The caller's terminal is the caller's: handed over, the program could
+    # change its settings or line discipline and make the kernel signal the
+    # caller's processes (TIOCSWINSZ -> SIGWINCH).  It gets a pipe fed from
+    # the terminal instead.
+    import pty
+    import termios
+    master, slave = pty.openpty()
+    try:
+        before = termios.tcgetattr(slave)
+        code = ("import os, sys, termios\n"
+                "try:\n"
+                "    termios.tcsetattr(0, termios.TCSANOW, [0, 0, 0, 0, 0, 0, [b'\\0'] * 32])\n"
+                "    changed = 'changed'\n"
+                "except termios.error as e:\n"
+                "    changed = e.args[0]\n"
+                "print(os.isatty(0), changed, repr(sys.stdin.read()))\n")
+        proc = subprocess.Popen(stockade.argv(["run", "--", "/usr/bin/python3", "-c", code]),
+                                stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        os.write(master, b"hello\n")
+        time.sleep(0.3)
+        os.write(master, b"\x04")
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, (out, err)
+        assert out.strip() == "False 25 'hello\\n'", (out, err)
+        assert termios.tcgetattr(slave) == before
+    finally:
+        os.close(master)
+        os.close(slave)

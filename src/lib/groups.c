@@ -38,10 +38,11 @@ const struct syscall_group stk_groups[] = {
 		"use and pass on open fds: read, write, poll, pipes, dup",
 		CALLS("readv", "writev", "pwrite64", "preadv", "preadv2",
 		      "pwritev", "pwritev2", "lseek", "close_range", "dup",
-		      "dup2", "dup3", "fcntl", "pipe", "pipe2", "poll", "ppoll",
-		      "select", "pselect6", "epoll_create", "epoll_create1",
-		      "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
-		      "eventfd", "eventfd2", "sendfile", "splice", "tee",
+		      "dup2", "dup3", "fcntl" /* no leases, no dnotify */,
+		      "pipe", "pipe2", "poll", "ppoll", "select", "pselect6",
+		      "epoll_create", "epoll_create1", "epoll_ctl",
+		      "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd",
+		      "eventfd2", "sendfile", "splice", "tee",
 		      "copy_file_range", "fsync", "fdatasync",
 		      "sync_file_range", "fadvise64", "readahead", "flock",
 		      "ioctl" /* not TIOCSTI, TIOCLINUX: seccomp.c */),
@@ -56,15 +57,17 @@ const struct syscall_group stk_groups[] = {
 		 * share (host activity in /usr); setting xattrs, whose kernel
 		 * memory no tmpfs size bounds; sync and syncfs, which flush
 		 * the host's file systems. */
-		CALLS("open", "creat", "openat2", "stat", "lstat", "statx",
-		      "statfs", "fstatfs", "getdents", "getdents64", "getcwd",
-		      "chdir", "fchdir", "readlink", "readlinkat", "mkdir",
-		      "mkdirat", "rmdir", "unlink", "unlinkat", "rename",
-		      "renameat", "renameat2", "link", "linkat", "symlink",
-		      "symlinkat", "chmod", "fchmod", "fchmodat", "chown",
-		      "fchown", "fchownat", "lchown", "truncate", "ftruncate",
-		      "utime", "utimes", "utimensat", "futimesat", "umask",
-		      "fallocate", "mknod", "mknodat", "memfd_create",
+		/* openat2 neither: its mode is in memory no filter reads. */
+		CALLS("open", "creat", "stat", "lstat", "statx", "statfs",
+		      "fstatfs", "getdents", "getdents64", "getcwd", "chdir",
+		      "fchdir", "readlink", "readlinkat", "mkdir", "mkdirat",
+		      "rmdir", "unlink", "unlinkat", "rename", "renameat",
+		      "renameat2", "link", "linkat", "symlink", "symlinkat",
+		      "chmod", "fchmod", "fchmodat", "chown", "fchown",
+		      "fchownat", "lchown", "truncate", "ftruncate", "utime",
+		      "utimes", "utimensat", "futimesat", "umask", "fallocate",
+		      "mknod", "mknodat", "memfd_create",
+		      /* modes without setuid and setgid: seccomp.c */
 		      "getxattr", "lgetxattr", "fgetxattr", "listxattr",
 		      "llistxattr", "flistxattr"),
 		true,
@@ -257,8 +260,13 @@ bool stk_syscall_required(const char *name)
 /* Calls allowed only in some forms (seccomp.c): a denial of another form
  * is a refusal (EPERM), not an unknown call. */
 static const char *const arg_ruled[] = {
-	"clone",       "clone3", "socket",    "socketpair", "ioctl",
-	"personality", "prctl",	 "prlimit64", NULL};
+	/* clang-format off */
+	"clone", "clone3", "socket", "socketpair", "ioctl", "personality",
+	"prctl", "prlimit64", "fcntl", "chmod", "fchmod", "fchmodat",
+	"creat", "open", "openat", "mknod", "mknodat",
+	NULL,
+	/* clang-format on */
+};
 
 bool stk_syscall_has_arg_rules(const char *name)
 {

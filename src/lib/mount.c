@@ -87,6 +87,16 @@ static void tmpfs_limits(struct mount_op *op, uint64_t size)
 		 (unsigned long long)inodes);
 }
 
+/* add_text for the default policy's own entries (give_way). */
+static int add_fallback(struct plan *plan, enum op_kind kind, const char *dest,
+			const char *text, mode_t mode)
+{
+	int r = add_text(plan, kind, dest, text, mode);
+	if (r == 0)
+		plan->ops[plan->n_ops - 1].fallback = true;
+	return r;
+}
+
 static int add_tmpfs(struct plan *plan, const char *dest, uint64_t size,
 		     mode_t mode)
 {
@@ -104,6 +114,7 @@ static int plan_bind(struct plan *plan, const struct bind *b,
 			      .read_only = !(b->flags & STK_BIND_RW),
 			      .fd = -1};
 
+	op.fallback = b->origin == BIND_MIRROR;
 	if (b->origin == BIND_MIRROR) {
 		if (lstat(b->host, &st) < 0)
 			return 0; /* not on this host: nothing to mirror */
@@ -114,14 +125,23 @@ static int plan_bind(struct plan *plan, const struct bind *b,
 			if (n < 0)
 				return 0;
 			target[n] = '\0';
-			return add_text(plan, OP_SYMLINK, b->path, target, 0);
+			return add_fallback(plan, OP_SYMLINK, b->path, target,
+					    0);
 		}
 		op.optional = true;
 	} else if (stat(b->host, &st) < 0) {
 		return stk_error_set(err, errno, step, "%s %s: %s", step,
 				     b->host, strerror(errno));
 	}
+	if (b->origin == BIND_USER &&
+	    (st.st_dev != b->dev || st.st_ino != b->ino))
+		return stk_error_set(err, ESTALE, step,
+				     "%s %s: no longer what it was when the "
+				     "option was given",
+				     step, b->host);
 	op.is_dir = S_ISDIR(st.st_mode);
+	op.dev = st.st_dev;
+	op.ino = st.st_ino;
 	op.source = strdup(b->host);
 	if (!op.source)
 		return -ENOMEM;
@@ -137,6 +157,10 @@ static int copy_error(struct stk_error **err, int errnum, const char *host,
 	return stk_error_set(err, errnum, "--copy", "--copy %s: %s", host,
 			     what ? what : strerror(errnum));
 }
+
+static int plan_copy_open(struct plan *plan, int fd, const struct stat *st,
+			  const char *host, const char *dest, size_t *entries,
+			  struct stk_error **err);
 
 /* One entry of a --copy, NAME in the directory DIR (already open).  The
  * tree is walked through fds, never by re-walking path strings: a file
@@ -165,35 +189,49 @@ static int plan_copy_entry(struct plan *plan, int dir, const char *name,
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return copy_error(err, EINVAL, host,
 				  "not a file, directory or symlink");
-
-	struct mount_op op = {.mode = st.st_mode & 0777, .fd = -1};
-	op.fd = openat(dir, name,
-		       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
-			       (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
-	if (op.fd < 0)
+	int fd = openat(dir, name,
+			O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+				(S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+	if (fd < 0)
 		return copy_error(err, errno, host, NULL);
 	struct stat now;
-	if (fstat(op.fd, &now) < 0 ||
+	if (fstat(fd, &now) < 0 ||
 	    (now.st_mode & S_IFMT) != (st.st_mode & S_IFMT)) {
-		close(op.fd);
+		close(fd);
 		return copy_error(err, EAGAIN, host, "changed while copied");
 	}
-	if (S_ISREG(st.st_mode)) {
+	return plan_copy_open(plan, fd, &now, host, dest, entries, err);
+}
+
+/* A file or a directory of a --copy, already open: fd is ours to keep in
+ * the plan or close. */
+static int plan_copy_open(struct plan *plan, int fd, const struct stat *st,
+			  const char *host, const char *dest, size_t *entries,
+			  struct stk_error **err)
+{
+	struct mount_op op = {.mode = st->st_mode & 0777, .fd = fd};
+	if (S_ISREG(st->st_mode)) {
 		op.kind = OP_COPY_FILE;
 		int r = add_op(plan, &op, dest);
 		if (r < 0)
 			close(op.fd);
 		return r;
 	}
+	if (!S_ISDIR(st->st_mode)) {
+		close(fd);
+		return copy_error(err, EINVAL, host,
+				  "not a file, directory or symlink");
+	}
 
 	op.kind = OP_DIR;
-	int fd = steal_fd(&op.fd);
+	op.fd = -1;
 	DIR *d = fdopendir(fd); /* owns the fd from here */
 	if (!d) {
 		int saved = errno;
 		close(fd);
 		return copy_error(err, saved, host, NULL);
 	}
+	rewinddir(d); /* the policy's fd may have been read before */
 	int r = add_op(plan, &op, dest);
 	struct dirent *e;
 	while (r >= 0 && (errno = 0, e = readdir(d))) {
@@ -262,32 +300,32 @@ static void sort_by_depth(struct mount_op *ops, size_t n)
 static int plan_etc(struct plan *plan, const struct stk_policy *policy)
 {
 	char text[512];
-	int r = add_text(plan, OP_DIR, "etc", "", 0755);
+	int r = add_fallback(plan, OP_DIR, "etc", "", 0755);
 	snprintf(text, sizeof(text),
 		 "%s:x:%u:%u:stockade sandbox:/tmp:/bin/sh\n"
 		 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
 		 STK_SANDBOX_USER, STK_SANDBOX_UID, STK_SANDBOX_GID);
 	if (r >= 0)
-		r = add_text(plan, OP_FILE, "etc/passwd", text, 0644);
+		r = add_fallback(plan, OP_FILE, "etc/passwd", text, 0644);
 	snprintf(text, sizeof(text), "%s:x:%u:\nnogroup:x:65534:\n",
 		 STK_SANDBOX_USER, STK_SANDBOX_GID);
 	if (r >= 0)
-		r = add_text(plan, OP_FILE, "etc/group", text, 0644);
+		r = add_fallback(plan, OP_FILE, "etc/group", text, 0644);
 	snprintf(text, sizeof(text),
 		 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
 		 "ip6-loopback\n127.0.1.1\t%s\n",
 		 policy->hostname);
 	if (r >= 0)
-		r = add_text(plan, OP_FILE, "etc/hosts", text, 0644);
+		r = add_fallback(plan, OP_FILE, "etc/hosts", text, 0644);
 	snprintf(text, sizeof(text), "%s\n", policy->hostname);
 	if (r >= 0)
-		r = add_text(plan, OP_FILE, "etc/hostname", text, 0644);
+		r = add_fallback(plan, OP_FILE, "etc/hostname", text, 0644);
 	/* Only files: there is no network and no directory service. */
 	if (r >= 0)
-		r = add_text(plan, OP_FILE, "etc/nsswitch.conf",
-			     "passwd: files\ngroup: files\nshadow: files\n"
-			     "hosts: files\n",
-			     0644);
+		r = add_fallback(plan, OP_FILE, "etc/nsswitch.conf",
+				 "passwd: files\ngroup: files\nshadow: files\n"
+				 "hosts: files\n",
+				 0644);
 	return r;
 }
 
@@ -300,6 +338,13 @@ static int plan_dev(struct plan *plan)
 		snprintf(dest, sizeof(dest), "dev/%s", devices[i]);
 		if (asprintf(&op.source, "/%s", dest) < 0)
 			return -ENOMEM;
+		struct stat st;
+		if (stat(op.source, &st) < 0 || !S_ISCHR(st.st_mode)) {
+			free(op.source);
+			return -ENODEV;
+		}
+		op.dev = st.st_dev;
+		op.ino = st.st_ino;
 		r = add_op(plan, &op, dest);
 		if (r < 0)
 			free(op.source);
@@ -311,6 +356,34 @@ static int plan_dev(struct plan *plan)
 	if (r >= 0)
 		r = add_tmpfs(plan, "dev/shm", STK_DEFAULT_TMPFS_SIZE, 01777);
 	return r;
+}
+
+/* The default policy's files and mirrors below a bind of the caller's
+ * (say --rw DIR:/etc) give way to it: written there, they would land in
+ * the host's directory, or fail on a read-only one. */
+static void give_way(struct plan *plan, const struct stk_policy *policy)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		struct mount_op *op = &plan->ops[i];
+		bool under = false;
+		for (size_t b = 0; op->fallback && b < policy->n_binds; b++) {
+			const char *dest = policy->binds[b].path + 1;
+			size_t len = strlen(dest);
+			under |= policy->binds[b].origin == BIND_USER &&
+				 strncmp(op->dest, dest, len) == 0 &&
+				 op->dest[len] == '/';
+		}
+		if (!under) {
+			plan->ops[kept++] = *op;
+			continue;
+		}
+		free(op->dest);
+		free(op->source);
+		if (op->fd >= 0)
+			close(op->fd);
+	}
+	plan->n_ops = kept;
 }
 
 int plan_mounts(struct plan *plan, const struct stk_policy *policy,
@@ -331,6 +404,8 @@ int plan_mounts(struct plan *plan, const struct stk_policy *policy,
 		r = plan_dev(plan);
 	if (r >= 0)
 		r = plan_etc(plan, policy);
+	if (r >= 0)
+		give_way(plan, policy);
 	size_t entries = 0;
 	for (size_t i = 0; r >= 0 && i < policy->n_copies; i++) {
 		const struct copy *c = &policy->copies[i];
@@ -341,8 +416,20 @@ int plan_mounts(struct plan *plan, const struct stk_policy *policy,
 					     "(/tmp or a --tmpfs), not in "
 					     "or on a bind",
 					     c->host, c->path);
-		r = plan_copy_entry(plan, AT_FDCWD, c->host, c->host, c->path,
-				    &entries, err);
+		/* The host path was opened when the option was given: what
+		 * is copied is what was named then, whatever the path
+		 * leads to now. */
+		struct stat st;
+		int fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			r = copy_error(err, errno, c->host, NULL);
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		++entries;
+		r = plan_copy_open(plan, fd, &st, c->host, c->path, &entries,
+				   err);
 	}
 	if (r < 0)
 		return stk_error_set(err, -r, "plan", "planning the mounts: %s",
@@ -389,6 +476,14 @@ int mount_clone_sources(struct plan *plan, struct report *fail)
 			continue;
 		if (fd < 0)
 			return step_failed(fail, STEP_OPEN_TREE, (int)i, errno);
+		/* The supervisor looked at this path; the child reads it
+		 * again, later and perhaps with other rights (root mode):
+		 * what it cloned must be what was planned. */
+		struct stat st;
+		if (fstat(fd, &st) < 0 || st.st_dev != op->dev ||
+		    st.st_ino != op->ino)
+			return step_failed(fail, STEP_OPEN_TREE, (int)i,
+					   ESTALE);
 		struct mount_attr attr = {.propagation = MS_PRIVATE};
 		if (op->kind == OP_DEVICE)
 			attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
@@ -456,8 +551,11 @@ static int write_all(int fd, const char *data, size_t len)
 
 static int copy_fd(int out, int in)
 {
+	/* From an explicit offset: the fd's own is shared with the policy,
+	 * which may run again. */
+	off_t offset = 0;
 	for (;;) {
-		ssize_t n = sendfile(out, in, NULL, 1 << 30);
+		ssize_t n = sendfile(out, in, &offset, 1 << 30);
 		if (n == 0)
 			return 0;
 		if (n < 0 && errno != EINTR)

@@ -42,6 +42,9 @@ struct mount_op {
 	bool read_only;
 	bool is_dir;   /* OP_BIND: a directory rather than a file */
 	bool optional; /* OP_BIND: skipped if the source has gone */
+	bool fallback; /* the default policy's: gives way to the caller's */
+	dev_t dev;     /* OP_BIND, OP_DEVICE: what the child must find at */
+	ino_t ino;     /* source, or refuse (a path can be swapped) */
 	int fd;	       /* OP_COPY_FILE: the source; OP_BIND, OP_DEVICE: the
 			* detached tree the child cloned */
 };

@@ -11,8 +11,10 @@
 #include "groups.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,6 +117,7 @@ void stk_policy_free(struct stk_policy *p)
 	for (size_t i = 0; i < p->n_copies; i++) {
 		free(p->copies[i].host);
 		free(p->copies[i].path);
+		close(p->copies[i].fd);
 	}
 	free(p->copies);
 	for (size_t i = 0; i < p->n_env; i++) {
@@ -260,6 +263,10 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 	int r = host_path(host, step, &abs, err);
 	if (r < 0)
 		return r;
+	struct stat st;
+	if (stat(abs, &st) < 0)
+		return stk_error_set(err, errno, step, "%s: %s: %s", step, abs,
+				     strerror(errno));
 	/* Without PATH, the host path as given (a link stays its name, so
 	 * --ro /lib binds at /lib), made absolute if it was relative. */
 	char dest[PATH_MAX];
@@ -286,6 +293,8 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 		.path = d,
 		.flags = flags,
 		.origin = BIND_USER,
+		.dev = st.st_dev,
+		.ino = st.st_ino,
 	};
 	return 0;
 }
@@ -327,6 +336,27 @@ int stk_policy_add_copy(struct stk_policy *p, const char *host,
 	r = inside_path(path, "--copy", dest, sizeof(dest), err);
 	if (r < 0)
 		return r;
+	/* Opened now, with the caller's rights and as the caller named it:
+	 * a later swap of a directory on the path for a link cannot make
+	 * us copy something else. */
+	_cleanup_close_ int where = open(abs, O_PATH | O_CLOEXEC);
+	struct stat st;
+	if (where < 0 || fstat(where, &st) < 0)
+		return stk_error_set(err, errno, "--copy", "--copy: %s: %s",
+				     abs, strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return stk_error_set(err, EINVAL, "--copy",
+				     "--copy: %s: not a file or directory",
+				     abs);
+	/* Reopened through the fd, not the path: devices are never opened
+	 * (an open can have effects), and the path is not walked twice. */
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", where);
+	_cleanup_close_ int fd =
+		open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return stk_error_set(err, errno, "--copy", "--copy: %s: %s",
+				     abs, strerror(errno));
 	struct copy *c = grow(p->copies, p->n_copies, sizeof(*c));
 	if (!c)
 		return stk_error_set(err, ENOMEM, "--copy", "out of memory");
@@ -334,8 +364,8 @@ int stk_policy_add_copy(struct stk_policy *p, const char *host,
 	char *d = strdup(dest);
 	if (!d)
 		return stk_error_set(err, ENOMEM, "--copy", "out of memory");
-	p->copies[p->n_copies++] =
-		(struct copy){.host = steal_ptr(&abs), .path = d};
+	p->copies[p->n_copies++] = (struct copy){
+		.host = steal_ptr(&abs), .path = d, .fd = steal_fd(&fd)};
 	return 0;
 }
 

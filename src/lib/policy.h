@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define STK_SANDBOX_UID 1000
 #define STK_SANDBOX_GID 1000
@@ -27,6 +28,8 @@ struct bind {
 	char *path; /* owned; normal form, inside the sandbox */
 	unsigned flags;
 	enum bind_origin origin;
+	dev_t dev; /* BIND_USER: what host was when the option was given */
+	ino_t ino;
 };
 
 struct tmpfs {
@@ -36,8 +39,10 @@ struct tmpfs {
 };
 
 struct copy {
-	char *host; /* owned; absolute */
+	char *host; /* owned; absolute, for messages */
 	char *path; /* owned */
+	int fd;	    /* owned; the host file or directory, opened when the
+		     * option was given */
 };
 
 struct env_var {

@@ -32,6 +32,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -50,6 +52,31 @@
  * caller's terminal (TIOCSTI) and the Linux console's selection buffer
  * (TIOCLINUX). */
 static const uint32_t forbidden_ioctls[] = {TIOCSTI, TIOCLINUX};
+
+/* fcntl commands on shared host inodes: a lease can block the host's
+ * open of a file for lease-break-time (45 s), and dnotify watches host
+ * directories (the inotify the file-system group leaves out). */
+static const uint32_t forbidden_fcntls[] = {F_SETLEASE, F_NOTIFY};
+
+/* Calls that set a file's mode, and where the mode is: a setuid or setgid
+ * bit on a file in a --rw bind would give whoever runs it on the host the
+ * run's host uid (or the caller's, unprivileged).  The sandbox's own mounts
+ * are nosuid; the host's are not ours to change. */
+static const struct {
+	const char *call;
+	unsigned arg;
+} mode_args[] = {
+	{"chmod", 1}, {"fchmod", 1}, {"fchmodat", 2}, {"creat", 1},
+	{"open", 2},  {"openat", 3}, {"mknod", 1},    {"mknodat", 2},
+};
+
+static int mode_arg(const char *call)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mode_args); i++)
+		if (strcmp(call, mode_args[i].call) == 0)
+			return (int)mode_args[i].arg;
+	return -1;
+}
 
 /* A filter of the program's own, stacked on ours, would outrank our
  * notifications with its own errno or kill: it could hide what it is
@@ -131,6 +158,17 @@ static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
 	if (strcmp(name, "ioctl") == 0)
 		return allow_except(ctx, nr, 1, forbidden_ioctls,
 				    ARRAY_SIZE(forbidden_ioctls), rules);
+	int mode = mode_arg(name);
+	if (mode >= 0) {
+		++*rules;
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_CMP((unsigned)mode,
+						 SCMP_CMP_MASKED_EQ,
+						 S_ISUID | S_ISGID, 0));
+	}
+	if (strcmp(name, "fcntl") == 0)
+		return allow_except(ctx, nr, 1, forbidden_fcntls,
+				    ARRAY_SIZE(forbidden_fcntls), rules);
 	if (strcmp(name, "prctl") == 0)
 		return allow_except(ctx, nr, 0, forbidden_prctls,
 				    ARRAY_SIZE(forbidden_prctls), rules);
@@ -430,6 +468,14 @@ int stk_policy_describe(const struct stk_policy *p, char **text,
 				how = "  (not TIOCSTI, TIOCLINUX)";
 			else if (strcmp(*c, "personality") == 0)
 				how = "  (query only)";
+			else if (strcmp(*c, "fcntl") == 0)
+				how = "  (not F_SETLEASE, F_NOTIFY)";
+			else if (strcmp(*c, "prctl") == 0)
+				how = "  (not PR_SET_SECCOMP)";
+			else if (strcmp(*c, "prlimit64") == 0)
+				how = "  (its own limits only)";
+			else if (mode_arg(*c) >= 0)
+				how = "  (no setuid or setgid mode)";
 			else if (strcmp(*c, "socket") == 0)
 				how = strcmp(grp->name, "network") == 0
 					      ? "  (AF_INET, AF_INET6)"

@@ -244,6 +244,14 @@ static _Noreturn void init_main(const struct plan *plan, pid_t payload)
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (pid != payload)
 				continue;
+			/* The run ends with the payload.  Kill and reap the
+			 * rest here rather than leave it to the kernel at our
+			 * exit: reaped by us, their CPU time counts in the
+			 * rusage the supervisor gets from waitid. */
+			kill(-1, SIGKILL);
+			int ignored;
+			while (waitpid(-1, &ignored, 0) > 0 || errno == EINTR)
+				;
 			rep.kind = REPORT_EXITED;
 			rep.status = status;
 			child_exit(plan, &rep,
@@ -402,6 +410,21 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 	 * would be the program's to change.  It gets a pipe, which the
 	 * supervisor feeds from the terminal. */
 	int relay[2] = {-1, -1};
+	/* In the background of our controlling terminal, reading it would
+	 * stop us (SIGTTIN): the sandbox then reads nothing. */
+	_cleanup_close_ int null = -1;
+	pid_t foreground = isatty(stdin_fd) ? tcgetpgrp(stdin_fd) : -1;
+	if (foreground > 0 && foreground != getpgrp()) {
+		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null < 0) {
+			int r = stk_error_set(err, errno, "stdin",
+					      "/dev/null: %s", strerror(errno));
+			close_pair(sync_pipe), close_pair(report),
+				close_pair(out), close_pair(errp);
+			return r;
+		}
+		stdin_fd = null;
+	}
 	if (isatty(stdin_fd)) {
 		if (pipe2(relay, O_CLOEXEC) < 0) {
 			int r = stk_error_set(err, errno, "pipe", "pipe: %s",

@@ -399,8 +399,8 @@ static void end_sandbox(struct sandbox *sb, struct loop *l)
 			   &l->usage);
 		l->init_done = true;
 	}
-	int *fds[] = {&sb->pidfd,  &sb->sync_fd, &sb->report_fd,
-		      &sb->out_fd, &sb->err_fd,	 &l->listener};
+	int *fds[] = {&sb->pidfd,  &sb->sync_fd, &sb->report_fd, &sb->out_fd,
+		      &sb->err_fd, &sb->in_fd,	 &l->listener};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);

@@ -818,3 +818,38 @@ def test_terminal_on_stdin_is_relayed_not_passed(stockade):
     finally:
         os.close(master)
         os.close(slave)
+
+
+# ---- 9. findings of the second review ---------------------------------------
+
+def test_no_setuid_files_leases_or_dnotify(inside, shared_dir):
+    # A setuid file left in a --rw bind would give whoever runs it on the
+    # host the run's uid; a lease blocks the host's open of a file for
+    # lease-break-time; dnotify watches host directories.
+    facts, rec, cp = inside(syscalls('''
+        import stat
+        open("/out/plain", "w").close()
+        fd = os.open("/out/plain", os.O_RDONLY)
+        facts(chmod_suid=oserr(os.chmod, "/out/plain", 0o4755),
+              chmod_sgid=oserr(os.chmod, "/out/plain", 0o2755),
+              chmod_plain=oserr(os.chmod, "/out/plain", 0o755),
+              create_suid=oserr(os.open, "/out/new", os.O_CREAT | os.O_WRONLY, 0o4755),
+              mknod_suid=oserr(os.mknod, "/out/node", stat.S_IFREG | 0o4755),
+              setlease=sc(72, fd, 1024, 0), notify=sc(72, os.open("/usr", os.O_RDONLY), 1026, 1),
+              getfl=sc(72, fd, 3) >= 0, openat2=sc(437, -100, 0, 0, 0))
+    '''), "--rw", f"{shared_dir}:/out")
+    assert facts == {"chmod_suid": "EPERM", "chmod_sgid": "EPERM", "chmod_plain": None,
+                     "create_suid": "EPERM", "mknod_suid": "EPERM", "setlease": "EPERM",
+                     "notify": "EPERM", "getfl": True, "openat2": "ENOSYS"}, facts
+    for name in os.listdir(shared_dir):
+        mode = os.lstat(os.path.join(shared_dir, name)).st_mode
+        assert not mode & 0o6000, (name, oct(mode))
+
+
+def test_cpu_of_processes_killed_at_the_end_is_counted(run):
+    # init kills and reaps what is left when the payload exits, so their
+    # CPU time is in the rusage the record comes from.
+    cp, rec = run(["--", "/bin/sh", "-c", "yes >/dev/null & sleep 1"])
+    assert cp.returncode == 0, describe(cp, rec)
+    cpu = rec["cpu"]["user_seconds"] + rec["cpu"]["system_seconds"]
+    assert cpu > 0.5, rec["cpu"]

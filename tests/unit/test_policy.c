@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "plan.h"
 #include "policy.h"
@@ -466,6 +467,53 @@ static void test_plan_copy_target(void **state)
 	stk_policy_free(q);
 }
 
+/* What a --copy or a bind names is fixed when the option is given: a
+ * directory swapped in later, or a link put in its place, is not what
+ * runs see (found by review: a --copy through a swapped directory copied
+ * a file the swapper could not read). */
+static void test_sources_fixed_at_option_time(void **state)
+{
+	struct stk_policy *p = *state;
+	struct plan plan = {0};
+	char moved[PATH_MAX + 8], swapped[PATH_MAX + 8];
+	snprintf(moved, sizeof(moved), "%s.moved", tree);
+	snprintf(swapped, sizeof(swapped), "%s/swapped", dir);
+
+	/* A copy: rename the tree away and put another one at its name. */
+	ACCEPTED(COPY(tree, "/tmp/t"));
+	assert_int_equal(rename(tree, moved), 0);
+	assert_int_equal(mkdir(tree, 0755), 0);
+	int at = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(at >= 0);
+	assert_int_equal(make(at, "intruder", "x", 0644), 0);
+	close(at);
+	build_plan(&plan, p);
+	check_copy(&plan, "tmp/t/f", 0640, "hello"); /* the original */
+	for (size_t i = 0; i < plan.n_ops; i++)
+		assert_null(strstr(plan.ops[i].dest, "intruder"));
+	plan_release(&plan);
+
+	/* A bind: the same swap is refused when the run is planned. */
+	struct stk_policy *q = stk_policy_new();
+	assert_non_null(q);
+	assert_int_equal(stk_policy_add_bind(q, tree, "/data", RO, &err), 0);
+	assert_int_equal(rename(tree, swapped), 0);
+	assert_int_equal(rename(moved, tree), 0);
+	REFUSED(plan_mounts(&plan, q, &err), ESTALE, "--ro", tree);
+	plan_release(&plan);
+	stk_policy_free(q);
+	/* Put things back for the other tests. */
+	char *argv[] = {"rm", "-rf", swapped, NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+}
+
 int main(void)
 {
 #define TEST(t) cmocka_unit_test_setup_teardown(t, new_policy, free_policy)
@@ -481,6 +529,7 @@ int main(void)
 		TEST(test_plan_default),
 		TEST(test_plan_user_mounts),
 		TEST(test_plan_copy_target),
+		TEST(test_sources_fixed_at_option_time),
 	};
 	return cmocka_run_group_tests(tests, make_tree, remove_tree);
 }

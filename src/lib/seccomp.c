@@ -436,6 +436,25 @@ void denials_release(struct denials *d)
 	*d = (struct denials){0};
 }
 
+/* What the argument rules of allow_call let through, for the listing. */
+static const char *arg_rule_note(const char *call)
+{
+	static const struct {
+		const char *call, *note;
+	} notes[] = {
+		{"clone", "  (no namespace flags)"},
+		{"ioctl", "  (not TIOCSTI, TIOCLINUX)"},
+		{"personality", "  (query only)"},
+		{"fcntl", "  (not F_SETLEASE, F_NOTIFY)"},
+		{"prctl", "  (not PR_SET_SECCOMP)"},
+		{"prlimit64", "  (its own limits only)"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(notes); i++)
+		if (strcmp(call, notes[i].call) == 0)
+			return notes[i].note;
+	return mode_arg(call) >= 0 ? "  (no setuid or setgid mode)" : NULL;
+}
+
 int stk_policy_describe(const struct stk_policy *p, char **text,
 			struct stk_error **err)
 {
@@ -462,20 +481,8 @@ int stk_policy_describe(const struct stk_policy *p, char **text,
 				how = "  (not on this architecture)";
 			else if (denied_by_caller(p, *c))
 				how = "  (denied: EPERM)";
-			else if (strcmp(*c, "clone") == 0)
-				how = "  (no namespace flags)";
-			else if (strcmp(*c, "ioctl") == 0)
-				how = "  (not TIOCSTI, TIOCLINUX)";
-			else if (strcmp(*c, "personality") == 0)
-				how = "  (query only)";
-			else if (strcmp(*c, "fcntl") == 0)
-				how = "  (not F_SETLEASE, F_NOTIFY)";
-			else if (strcmp(*c, "prctl") == 0)
-				how = "  (not PR_SET_SECCOMP)";
-			else if (strcmp(*c, "prlimit64") == 0)
-				how = "  (its own limits only)";
-			else if (mode_arg(*c) >= 0)
-				how = "  (no setuid or setgid mode)";
+			else if (arg_rule_note(*c))
+				how = arg_rule_note(*c);
 			else if (strcmp(*c, "socket") == 0)
 				how = strcmp(grp->name, "network") == 0
 					      ? "  (AF_INET, AF_INET6)"

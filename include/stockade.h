@@ -152,6 +152,24 @@ int stk_policy_describe(const struct stk_policy *p, char **text,
 int stk_policy_bpf(const struct stk_policy *p, void **program, size_t *size,
 		   struct stk_error **err);
 
+/* Limits.  Wall time is in nanoseconds, output, file size and stack in
+ * bytes, open files and tasks in numbers; 0 is refused.  Each has a
+ * default that protects the host (docs/record.md lists them); wall time
+ * and output have none yet. */
+enum stk_limit {
+	STK_LIMIT_WALL_TIME,  /* the run is killed after it: wall-limit */
+	STK_LIMIT_OUTPUT,     /* stdout + stderr bytes passed on; beyond,
+			       * cut and killed: output-limit */
+	STK_LIMIT_FILE_SIZE,  /* the largest file it may write */
+	STK_LIMIT_OPEN_FILES, /* fds per process */
+	STK_LIMIT_TASKS,      /* processes and threads of the run */
+	STK_LIMIT_STACK,      /* stack of each process */
+	STK_LIMIT_CORE,	      /* always 0: no core dumps (not settable) */
+	STK_LIMIT_COUNT,
+};
+int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
+			 uint64_t value, struct stk_error **err);
+
 /* When on, stk_run blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the
  * calling thread while it runs and passes each one to the sandbox; a
  * second one kills the sandbox.  Off by default (a library should not take

@@ -40,6 +40,14 @@ static const char usage_text[] =
 	"  --deny GROUP|CALL     deny a group of system calls, or one call\n"
 	"  --on-deny errno|kill  a denied call fails (default) or ends the "
 	"run\n"
+	"  --wall-time DURATION  kill the run after DURATION (1.5s, 500ms, "
+	"2m)\n"
+	"  --output SIZE         pass on at most SIZE of stdout+stderr, then "
+	"kill\n"
+	"  --file-size SIZE      largest file it may write (default 1G)\n"
+	"  --open-files N        fds per process (default 1024)\n"
+	"  --tasks N             processes and threads (default 512)\n"
+	"  --stack SIZE          stack per process (default 8M)\n"
 	"  --record FILE         write the JSON run record to FILE\n"
 	"  -v                    print a one-line summary on stderr\n"
 	"  -h, --help            show this help\n"
@@ -130,6 +138,12 @@ enum {
 	OPT_ALLOW,
 	OPT_DENY,
 	OPT_ON_DENY,
+	OPT_WALL_TIME,
+	OPT_OUTPUT,
+	OPT_FILE_SIZE,
+	OPT_OPEN_FILES,
+	OPT_TASKS,
+	OPT_STACK,
 };
 
 static const struct option run_options[] = {
@@ -144,13 +158,72 @@ static const struct option run_options[] = {
 	{"allow", required_argument, NULL, OPT_ALLOW},
 	{"deny", required_argument, NULL, OPT_DENY},
 	{"on-deny", required_argument, NULL, OPT_ON_DENY},
+	{"wall-time", required_argument, NULL, OPT_WALL_TIME},
+	{"output", required_argument, NULL, OPT_OUTPUT},
+	{"file-size", required_argument, NULL, OPT_FILE_SIZE},
+	{"open-files", required_argument, NULL, OPT_OPEN_FILES},
+	{"tasks", required_argument, NULL, OPT_TASKS},
+	{"stack", required_argument, NULL, OPT_STACK},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
 };
 
+/* The limit options: which limit, and how its value is written. */
+static const struct {
+	int opt;
+	enum stk_limit limit;
+	enum { SIZE, DURATION, COUNT } unit;
+	const char *name;
+} limit_options[] = {
+	{OPT_WALL_TIME, STK_LIMIT_WALL_TIME, DURATION, "--wall-time"},
+	{OPT_OUTPUT, STK_LIMIT_OUTPUT, SIZE, "--output"},
+	{OPT_FILE_SIZE, STK_LIMIT_FILE_SIZE, SIZE, "--file-size"},
+	{OPT_OPEN_FILES, STK_LIMIT_OPEN_FILES, COUNT, "--open-files"},
+	{OPT_TASKS, STK_LIMIT_TASKS, COUNT, "--tasks"},
+	{OPT_STACK, STK_LIMIT_STACK, SIZE, "--stack"},
+};
+
+static bool apply_limit(struct stk_policy *p, int opt, const char *arg)
+{
+	for (size_t i = 0; i < sizeof(limit_options) / sizeof(limit_options[0]);
+	     i++) {
+		if (limit_options[i].opt != opt)
+			continue;
+		struct stk_error *err = NULL;
+		const char *name = limit_options[i].name;
+		uint64_t v = 0;
+		int r = 0;
+		char *end = NULL;
+		switch (limit_options[i].unit) {
+		case SIZE:
+			r = stk_parse_size(arg, &v, &err);
+			break;
+		case DURATION:
+			r = stk_parse_duration(arg, &v, &err);
+			break;
+		case COUNT:
+			errno = 0;
+			v = strtoull(arg, &end, 10);
+			if (!arg[0] || *end || errno || arg[0] == '-')
+				fail(name, EINVAL, true,
+				     "%s %s: expected a whole number", name,
+				     arg);
+			break;
+		}
+		if (r < 0)
+			fail(name, -r, true, "%s: %s", name, err->message);
+		r = stk_policy_set_limit(p, limit_options[i].limit, v, &err);
+		check(r, err);
+		return true;
+	}
+	return false;
+}
+
 static void apply_option(struct stk_policy *p, int opt, char *arg)
 {
+	if (apply_limit(p, opt, arg))
+		return;
 	struct stk_error *err = NULL;
 	char *a, *b;
 	uint64_t size = 0;
@@ -261,9 +334,9 @@ static int cmd_run(int argc, char **argv)
 		fail("command", EINVAL, true, "run: no command given");
 
 	struct stk_error *err = NULL;
-	check(stk_policy_set_command(p, (const char *const *)argv + optind,
-				     &err),
-	      err);
+	int given = stk_policy_set_command(
+		p, (const char *const *)argv + optind, &err);
+	check(given, err);
 
 	/* stockade's own interrupts are the sandbox's to handle. */
 	stk_policy_set_forward_signals(p, true);
@@ -333,9 +406,11 @@ static int cmd_policy(int argc, char **argv)
 	void *out = NULL;
 	size_t size = 0;
 	if (bpf) {
-		check(stk_policy_bpf(p, &out, &size, &err), err);
+		int r = stk_policy_bpf(p, &out, &size, &err);
+		check(r, err);
 	} else {
-		check(stk_policy_describe(p, (char **)&out, &err), err);
+		int r = stk_policy_describe(p, (char **)&out, &err);
+		check(r, err);
 		size = strlen(out);
 	}
 	if (fwrite(out, 1, size, stdout) != size || fflush(stdout) != 0)

@@ -80,6 +80,7 @@ enum step {
 	STEP_STDIO,
 	STEP_FDS,
 	STEP_FORK,
+	STEP_RLIMITS,
 	STEP_LANDLOCK,
 	STEP_SECCOMP,
 	STEP_EXEC,
@@ -123,6 +124,7 @@ struct plan {
 	int report_fd;	      /* our end of the report socket */
 	struct filter filter; /* owned; the payload loads it */
 	struct landlock_plan landlock;
+	uint64_t limits[STK_LIMIT_COUNT]; /* copied from the policy */
 	int listener; /* the payload's seccomp listener, for init */
 };
 
@@ -158,6 +160,9 @@ int helper_join_network(const struct helper *helper, struct report *fail);
 /* After pivot_root: returns once "/.." is new_root, the old one detached. */
 int helper_detach_old_root(struct helper *helper, const struct stat *new_root,
 			   struct report *fail);
+
+/* limits.c: payload, before Landlock. */
+int limits_apply(const struct plan *plan, struct report *fail);
 
 /* creds.c */
 int creds_enter(const struct plan *plan, struct report *fail);

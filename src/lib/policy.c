@@ -89,6 +89,7 @@ struct stk_policy *stk_policy_new(void)
 	for (size_t i = 0; i < stk_n_groups; i++)
 		if (stk_groups[i].default_on)
 			p->groups |= 1ULL << i;
+	limits_default(p->limits);
 	for (size_t i = 0; i < ARRAY_SIZE(default_env); i++)
 		if (stk_policy_set_env(p, default_env[i][0], default_env[i][1],
 				       NULL) < 0)

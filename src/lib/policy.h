@@ -68,6 +68,17 @@ struct stk_policy {
 	char **denied;	 /* owned; calls the caller forbade */
 	size_t n_denied;
 	enum stk_on_deny on_deny;
+	uint64_t limits[STK_LIMIT_COUNT]; /* 0: none */
 };
+
+struct limit_info {
+	const char *option; /* NULL: not settable */
+	const char *key;    /* in the record */
+	int resource;	    /* RLIMIT_*, or -1: the supervisor's */
+	uint64_t fallback;  /* the default; 0: none */
+	const char *by;	    /* what enforces it */
+};
+extern const struct limit_info stk_limits[STK_LIMIT_COUNT];
+void limits_default(uint64_t limits[STK_LIMIT_COUNT]);
 
 #endif

@@ -88,6 +88,30 @@ static json_t *seccomp_json(const struct stk_policy *policy,
 		"seccomp user notification");
 }
 
+void record_output(struct stk_record *rec, uint64_t out, uint64_t err, bool cut)
+{
+	json_decref(rec->output);
+	rec->output =
+		json_pack("{s:I, s:I, s:b}", "stdout_bytes", (json_int_t)out,
+			  "stderr_bytes", (json_int_t)err, "cut", cut);
+}
+
+static json_t *limits_json(const struct plan *plan)
+{
+	json_t *limits = json_object();
+	for (int i = 0; limits && i < STK_LIMIT_COUNT; i++) {
+		const struct limit_info *li = &stk_limits[i];
+		json_object_set_new(
+			limits, li->key,
+			plan->limits[i] || li->resource >= 0
+				? json_pack("{s:I, s:s}", "value",
+					    (json_int_t)plan->limits[i], "by",
+					    li->by)
+				: json_null());
+	}
+	return limits;
+}
+
 void record_denials(struct stk_record *rec, const struct denials *d)
 {
 	json_t *list = json_array();
@@ -190,6 +214,8 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		"seccomp", seccomp_json(policy, plan), /**/
 		"landlock", landlock_json(plan),       /**/
 		"cgroup", "applied", 0, "reason", "not in this version");
+	if (rec->enforced)
+		json_object_set_new(rec->enforced, "limits", limits_json(plan));
 	return rec->command && rec->enforced ? 0 : -ENOMEM;
 }
 
@@ -299,6 +325,11 @@ char *stk_record_to_json(const struct stk_record *r)
 	json_object_set_new(doc, "killed_for_call",
 			    r->killed_for ? json_string(r->killed_for)
 					  : json_null());
+	json_object_set_new(doc, "limit_fired",
+			    r->limit_fired ? json_string(r->limit_fired)
+					   : json_null());
+	json_object_set_new(doc, "output",
+			    r->output ? json_incref(r->output) : json_null());
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	return text;
@@ -331,6 +362,7 @@ void stk_record_free(struct stk_record *r)
 	json_decref(r->command);
 	json_decref(r->enforced);
 	json_decref(r->denied);
+	json_decref(r->output);
 	free(r->killed_for);
 	stk_error_free(r->error);
 	free(r);

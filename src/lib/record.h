@@ -24,6 +24,8 @@ struct stk_record {
 	json_t *enforced;	 /* owned; what each layer applied */
 	json_t *denied;		 /* owned; the calls the filter refused */
 	char *killed_for;	 /* owned; the call that ended the run */
+	const char *limit_fired; /* static: "wall", "output", or NULL */
+	json_t *output;		 /* owned; bytes passed on, cut or not */
 };
 
 /* Fills the parts known before the start: command, mode, ids, enforced. */
@@ -33,6 +35,8 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 void record_denials(struct stk_record *rec, const struct denials *denials);
 /* The calls the filter refused, from the supervisor's count. */
 void record_denials(struct stk_record *rec, const struct denials *denials);
+void record_output(struct stk_record *rec, uint64_t out, uint64_t err,
+		   bool cut);
 /* Records a setup failure: verdict setup-error, exit status, error. */
 void record_fail(struct stk_record *rec, const struct stk_error *err,
 		 int exit_status);

@@ -78,6 +78,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_STDIO] = "stdio",
 	[STEP_FDS] = "close fds",
 	[STEP_FORK] = "fork payload",
+	[STEP_RLIMITS] = "setrlimit",
 	[STEP_LANDLOCK] = "landlock",
 	[STEP_SECCOMP] = "load seccomp filter",
 	[STEP_EXEC] = "execve",
@@ -163,6 +164,10 @@ ON_BORROWED_STACK static _Noreturn void payload_main(struct plan *plan)
 		step_failed(&rep, STEP_LANDLOCK, -1, errno);
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	}
+	/* After Landlock, which opens the paths of its rules: the fd limit
+	 * may be lower than what is still open until execve. */
+	if (limits_apply(plan, &rep) < 0)
+		child_exit(plan, &rep, STK_EXIT_SETUP);
 	/* Last: from here on, a call outside the policy waits for the
 	 * supervisor's answer.  The listener lands in the fd table we share
 	 * with init (CLONE_FILES), close-on-exec, for init to pass on. */
@@ -299,6 +304,14 @@ static void wipe_command_line(void)
 	}
 }
 
+/* Closes every fd from 3 up but keep (which is above 2). */
+static int close_all_but(int keep)
+{
+	if (keep > 3 && sys_close_range(3, (unsigned)keep - 1, 0) < 0)
+		return -1;
+	return sys_close_range((unsigned)keep + 1, ~0U, 0);
+}
+
 static _Noreturn void child_main(struct plan *plan)
 {
 	struct report rep = {0};
@@ -345,9 +358,10 @@ static _Noreturn void child_main(struct plan *plan)
 		step_failed(&rep, STEP_DUMPABLE, -1, errno);
 	else if (setup_stdio(plan) < 0)
 		step_failed(&rep, STEP_STDIO, -1, errno);
-	/* Whatever the caller leaked into us ends here: the payload gets
-	 * exactly 0, 1 and 2. */
-	else if (sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	/* Whatever the caller leaked into us ends here, and every fd the
+	 * setup used: the payload, which shares this table until its
+	 * execve, finds 0, 1, 2 and the report socket (close-on-exec). */
+	else if (close_all_but(plan->report_fd) < 0)
 		step_failed(&rep, STEP_FDS, -1, errno);
 	if (rep.kind)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
@@ -370,10 +384,8 @@ static _Noreturn void child_main(struct plan *plan)
 		step_failed(&rep, STEP_SECCOMP, -1, errno);
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	}
-	/* init keeps only the report pipe. */
-	int fd = plan->report_fd;
-	sys_close_range(0, (unsigned)fd - 1, 0);
-	sys_close_range((unsigned)fd + 1, ~0U, 0);
+	/* init keeps only the report socket. */
+	sys_close_range(0, 2, 0);
 	init_main(plan, payload);
 }
 

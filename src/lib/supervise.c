@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +66,7 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 		      int *uid_lock, struct stk_error **err)
 {
 	plan->argv = policy->argv;
+	memcpy(plan->limits, policy->limits, sizeof(plan->limits));
 	plan->workdir = policy->workdir;
 	plan->hostname = policy->hostname;
 	plan->uid = STK_SANDBOX_UID;
@@ -107,28 +109,41 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 /* Copies what the sandbox wrote to where the caller wants it.  A caller
  * that stopped reading (EPIPE) loses the rest; the pipe is still drained
  * so that the sandbox never blocks on it. */
-static void pump(int *from, int to, bool *broken)
+/* What the sandbox wrote on one stream, and the budget both share. */
+struct stream {
+	bool broken;	/* our reader went away */
+	uint64_t bytes; /* passed on */
+};
+
+/* Returns false when the output limit was reached: the rest is cut. */
+static bool pump(int *from, int to, struct stream *st, uint64_t *budget)
 {
 	char buf[65536];
 	ssize_t n = read(*from, buf, sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
+		return true;
 	if (n <= 0) {
 		close(*from);
 		*from = -1;
-		return;
+		return true;
 	}
-	for (char *p = buf; !*broken && n > 0;) {
+	bool within = (uint64_t)n <= *budget;
+	if (!within)
+		n = (ssize_t)*budget;
+	*budget -= (uint64_t)n;
+	st->bytes += (uint64_t)n;
+	for (char *p = buf; !st->broken && n > 0;) {
 		ssize_t w = write(to, p, (size_t)n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			*broken = true;
+			st->broken = true;
 			break;
 		}
 		p += w;
 		n -= w;
 	}
+	return within;
 }
 
 /* The terminal on our stdin, relayed to the sandbox's pipe: a chunk at a
@@ -173,8 +188,12 @@ struct loop {
 	struct report failed;	/* the first failed step */
 	struct report exited;	/* the payload's status, from init */
 	bool reports_done;	/* init's end is closed */
-	int passed;		/* signals passed on so far */
-	int first;		/* the first of them */
+	int timer;		/* wall-time limit, or -1 */
+	uint64_t budget;	/* output bytes still allowed */
+	struct stream out, err;
+	const char *fired; /* the limit that ended the run */
+	int passed;	   /* signals passed on so far */
+	int first;	   /* the first of them */
 	bool init_done;
 	int loop_failed; /* errno of the loop itself */
 	siginfo_t init_info;
@@ -252,10 +271,31 @@ static void take_denial(struct loop *l)
 	}
 }
 
+static int arm_timer(int *fd, uint64_t ns, struct stk_error **err)
+{
+	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec when = {
+		.it_value = {.tv_sec = (time_t)(ns / 1000000000ULL),
+			     .tv_nsec = (long)(ns % 1000000000ULL)},
+	};
+	if (*fd < 0 || timerfd_settime(*fd, 0, &when, NULL) < 0)
+		return stk_error_set(err, errno, "--wall-time", "timerfd: %s",
+				     strerror(errno));
+	return 0;
+}
+
+/* A limit the supervisor enforces fired: the whole sandbox is killed;
+ * the first one is the verdict. */
+static void end_for(struct loop *l, const char *limit)
+{
+	if (!l->fired)
+		l->fired = limit;
+	sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);
+}
+
 static void run_loop(struct loop *l)
 {
 	struct sandbox *sb = l->sb;
-	bool broken[2] = {false, false};
 	struct relay in = {.len = 0};
 	while (!l->init_done || sb->out_fd >= 0 || sb->err_fd >= 0) {
 		if (in.eof && !in.len && sb->in_fd >= 0) {
@@ -263,7 +303,7 @@ static void run_loop(struct loop *l)
 			sb->in_fd = -1;
 		}
 		bool relaying = sb->in_fd >= 0 && !l->init_done;
-		struct pollfd fds[7] = {
+		struct pollfd fds[8] = {
 			{.fd = l->init_done ? -1 : sb->pidfd, .events = POLLIN},
 			{.fd = sb->out_fd, .events = POLLIN},
 			{.fd = sb->err_fd, .events = POLLIN},
@@ -275,8 +315,9 @@ static void run_loop(struct loop *l)
 			       : in.len	 ? sb->in_fd
 					 : l->policy->stdio[0],
 			 .events = in.len ? POLLOUT : POLLIN},
+			{.fd = l->init_done ? -1 : l->timer, .events = POLLIN},
 		};
-		if (poll(fds, 7, -1) < 0) {
+		if (poll(fds, 8, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			/* Unwatched, the run must not go on. */
@@ -288,10 +329,14 @@ static void run_loop(struct loop *l)
 			l->init_done = true;
 			break;
 		}
-		if (fds[1].revents)
-			pump(&sb->out_fd, l->policy->stdio[1], &broken[0]);
-		if (fds[2].revents)
-			pump(&sb->err_fd, l->policy->stdio[2], &broken[1]);
+		if (fds[1].revents && !pump(&sb->out_fd, l->policy->stdio[1],
+					    &l->out, &l->budget))
+			end_for(l, "output");
+		if (fds[2].revents && !pump(&sb->err_fd, l->policy->stdio[2],
+					    &l->err, &l->budget))
+			end_for(l, "output");
+		if (fds[7].revents)
+			end_for(l, "wall");
 		if (fds[3].revents)
 			take_signal(l);
 		if (fds[4].revents)
@@ -317,7 +362,8 @@ static int child_error(const struct plan *plan, const struct report *rep,
 		       struct stk_error **err)
 {
 	const char *what = step_name((enum step)rep->step);
-	if (rep->index >= 0 && (size_t)rep->index < plan->n_ops) {
+	if (rep->step != STEP_RLIMITS && rep->index >= 0 &&
+	    (size_t)rep->index < plan->n_ops) {
 		const struct mount_op *op = &plan->ops[rep->index];
 		return stk_error_set(err, rep->errnum, what, "%s /%s%s%s: %s",
 				     what, op->dest,
@@ -325,6 +371,13 @@ static int child_error(const struct plan *plan, const struct report *rep,
 				     op->kind == OP_BIND ? op->source : "",
 				     strerror(rep->errnum));
 	}
+	if (rep->step == STEP_RLIMITS && rep->index >= 0 &&
+	    rep->index < STK_LIMIT_COUNT)
+		return stk_error_set(
+			err, rep->errnum, what, "setrlimit %s %llu: %s",
+			stk_limits[rep->index].key,
+			(unsigned long long)plan->limits[rep->index],
+			strerror(rep->errnum));
 	if (rep->step == STEP_EXEC)
 		return stk_error_set(err, rep->errnum, what, "execve %s: %s",
 				     plan->argv[0], strerror(rep->errnum));
@@ -383,10 +436,18 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 		rec->exit_status = STK_EXIT_SIGNAL_BASE + rec->signal;
 		rec->verdict = "signal";
 	}
-	/* Killed because of a call the policy forbids: the kernel named it
-	 * to us through the listener, and we ended the run. */
+	/* The verdict names why the run ended, from what we saw ourselves
+	 * (a limit we enforced, the listener's report) or what the kernel
+	 * did (SIGXFSZ: the file-size rlimit). */
 	if (l->denials.killed_by)
 		rec->verdict = "syscall-denied";
+	else if (l->fired && strcmp(l->fired, "wall") == 0)
+		rec->verdict = "wall-limit";
+	else if (l->fired && strcmp(l->fired, "output") == 0)
+		rec->verdict = "output-limit";
+	else if (rec->signal == SIGXFSZ)
+		rec->verdict = "file-size-limit";
+	rec->limit_fired = l->fired;
 }
 
 static void end_sandbox(struct sandbox *sb, struct loop *l)
@@ -475,8 +536,14 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 			     .out_fd = -1,
 			     .err_fd = -1,
 			     .in_fd = -1};
-	struct loop l = {
-		.sb = &sb, .policy = policy, .sigfd = -1, .listener = -1};
+	struct loop l = {.sb = &sb,
+			 .policy = policy,
+			 .sigfd = -1,
+			 .listener = -1,
+			 .timer = -1,
+			 .budget = policy->limits[STK_LIMIT_OUTPUT]
+					   ? policy->limits[STK_LIMIT_OUTPUT]
+					   : UINT64_MAX};
 	_cleanup_close_ int uid_lock = -1;
 	struct run_signals rs;
 	int r;
@@ -494,18 +561,26 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	if (r == 0 && sr < 0)
 		r = stk_error_set(err, -sr, "signalfd", "signalfd: %s",
 				  strerror(-sr));
+	/* The wall clock runs from the clone: the setup counts. */
+	if (r == 0 && policy->limits[STK_LIMIT_WALL_TIME])
+		r = arm_timer(&l.timer, policy->limits[STK_LIMIT_WALL_TIME],
+			      err);
 	if (r == 0)
 		r = spawn_sandbox(&plan, policy->stdio[0], &sb, err);
 	if (r == 0) {
 		run_loop(&l);
 		conclude(rec, &plan, &l, err);
 		record_denials(rec, &l.denials);
+		record_output(rec, l.out.bytes, l.err.bytes,
+			      l.fired && strcmp(l.fired, "output") == 0);
 		if (rec->error)
 			r = -rec->error->errnum;
 	} else {
 		record_fail(rec, error, STK_EXIT_SETUP);
 	}
 	end_sandbox(&sb, &l);
+	if (l.timer >= 0)
+		close(l.timer);
 	denials_release(&l.denials);
 	rec->wall_seconds = now() - start;
 	signals_give_back(&rs);

@@ -1,0 +1,80 @@
+/* limits.c - the resource limits a run gets from rlimits, and the ones the
+ * supervisor enforces itself (wall time, output).
+ *
+ * Every rlimit is set with hard = soft, so the program cannot raise it
+ * back; they are set in the payload just before Landlock and the filter.
+ * The cgroup limits (memory, tasks of the whole tree, CPU of the whole
+ * tree) come with the cgroup layer; until then RLIMIT_NPROC bounds the
+ * tasks: since Linux 5.14 it counts per user namespace, so per run. */
+#define _GNU_SOURCE
+#include "plan.h"
+
+#include "error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+/* The table the setters, the record and the payload share. */
+const struct limit_info stk_limits[STK_LIMIT_COUNT] = {
+	[STK_LIMIT_WALL_TIME] = {"--wall-time", "wall_time_ns", -1, 0,
+				 "supervisor timer"},
+	[STK_LIMIT_OUTPUT] = {"--output", "output_bytes", -1, 0,
+			      "supervisor count"},
+	[STK_LIMIT_FILE_SIZE] = {"--file-size", "file_size_bytes", RLIMIT_FSIZE,
+				 1ULL << 30, "RLIMIT_FSIZE"},
+	[STK_LIMIT_OPEN_FILES] = {"--open-files", "open_files", RLIMIT_NOFILE,
+				  1024, "RLIMIT_NOFILE"},
+	[STK_LIMIT_TASKS] = {"--tasks", "tasks", RLIMIT_NPROC, 512,
+			     "RLIMIT_NPROC (per run: counted in its user "
+			     "namespace)"},
+	[STK_LIMIT_STACK] = {"--stack", "stack_bytes", RLIMIT_STACK, 8ULL << 20,
+			     "RLIMIT_STACK"},
+	[STK_LIMIT_CORE] = {NULL, "core_bytes", RLIMIT_CORE, 0, "RLIMIT_CORE"},
+};
+
+void limits_default(uint64_t limits[STK_LIMIT_COUNT])
+{
+	for (int i = 0; i < STK_LIMIT_COUNT; i++)
+		limits[i] = stk_limits[i].fallback;
+}
+
+int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
+			 uint64_t value, struct stk_error **err)
+{
+	if (which < 0 || which >= STK_LIMIT_COUNT || !stk_limits[which].option)
+		return stk_error_set(err, EINVAL, "limit", "unknown limit %d",
+				     (int)which);
+	const char *opt = stk_limits[which].option;
+	if (value == 0)
+		return stk_error_set(err, EINVAL, opt,
+				     "%s: must be more than 0", opt);
+	if (which == STK_LIMIT_OPEN_FILES && value < 4)
+		return stk_error_set(err, EINVAL, opt,
+				     "%s: at least 4 (stdin, stdout, stderr "
+				     "and one more)",
+				     opt);
+	/* A limit the kernel cannot take as an rlimit (RLIM_INFINITY is all
+	 * ones) is refused here rather than at the start. */
+	if (stk_limits[which].resource >= 0 && value >= RLIM_INFINITY)
+		return stk_error_set(err, ERANGE, opt, "%s: too large", opt);
+	p->limits[which] = value;
+	return 0;
+}
+
+/* Async-signal-safe: runs in the payload.  The hard limits of the host
+ * (root here lacks CAP_SYS_RESOURCE) cannot be raised: asking for more
+ * fails the run, it is not silently lowered. */
+int limits_apply(const struct plan *plan, struct report *fail)
+{
+	for (int i = 0; i < STK_LIMIT_COUNT; i++) {
+		int resource = stk_limits[i].resource;
+		if (resource < 0)
+			continue;
+		struct rlimit rl = {plan->limits[i], plan->limits[i]};
+		if (setrlimit(resource, &rl) < 0)
+			return step_failed(fail, STEP_RLIMITS, i, errno);
+	}
+	return 0;
+}

@@ -341,6 +341,11 @@ char *stk_record_summary(const struct stk_record *r)
 	if (r->error)
 		snprintf(what, sizeof(what), "%s (%s: %s)", r->verdict,
 			 r->error->step, strerror(r->error->errnum));
+	else if (r->killed_for)
+		snprintf(what, sizeof(what), "%s (%s)", r->verdict,
+			 r->killed_for);
+	else if (r->limit_fired || (r->signal && strcmp(r->verdict, "signal")))
+		snprintf(what, sizeof(what), "%s", r->verdict);
 	else if (r->signal)
 		snprintf(what, sizeof(what), "%s %s", r->verdict,
 			 sigabbrev_np(r->signal) ? sigabbrev_np(r->signal)

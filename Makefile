@@ -128,12 +128,27 @@ install: all
 	install -m 0644 include/stockade.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 docs/stockade.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
+# libFuzzer over the parsers (fuzz/); FUZZ_SECONDS per harness.
+FUZZ_SECONDS ?= 10
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+	-Iinclude -Isrc/lib
+build-fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIB_SRC) $(BUILD)/prebuilt.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBS)
+
+fuzz: build-fuzz/fuzz_parse
+	@mkdir -p build-fuzz/corpus
+	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 build-fuzz/corpus fuzz/seeds
+
 format:
-	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c examples/*.c
+	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \
+		examples/*.c tools/*.c fuzz/*.c
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all deps unit policy e2e check demo bench install format clean
+.PHONY: all deps unit policy e2e check fuzz demo bench install format clean
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

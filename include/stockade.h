@@ -164,6 +164,9 @@ enum stk_limit {
 	STK_LIMIT_OPEN_FILES, /* fds per process */
 	STK_LIMIT_TASKS,      /* processes and threads of the run */
 	STK_LIMIT_STACK,      /* stack of each process */
+	STK_LIMIT_MEMORY,     /* memory of the whole run, no swap:
+			       * memory-limit (cgroup; unprivileged without
+			       * one, RLIMIT_AS per process) */
 	STK_LIMIT_CORE,	      /* always 0: no core dumps (not settable) */
 	STK_LIMIT_COUNT,
 };

@@ -48,6 +48,8 @@ static const char usage_text[] =
 	"  --open-files N        fds per process (default 1024)\n"
 	"  --tasks N             processes and threads (default 512)\n"
 	"  --stack SIZE          stack per process (default 8M)\n"
+	"  --memory SIZE         memory of the whole run, no swap (default "
+	"1G)\n"
 	"  --record FILE         write the JSON run record to FILE\n"
 	"  -v                    print a one-line summary on stderr\n"
 	"  -h, --help            show this help\n"
@@ -144,6 +146,7 @@ enum {
 	OPT_OPEN_FILES,
 	OPT_TASKS,
 	OPT_STACK,
+	OPT_MEMORY,
 };
 
 static const struct option run_options[] = {
@@ -164,6 +167,7 @@ static const struct option run_options[] = {
 	{"open-files", required_argument, NULL, OPT_OPEN_FILES},
 	{"tasks", required_argument, NULL, OPT_TASKS},
 	{"stack", required_argument, NULL, OPT_STACK},
+	{"memory", required_argument, NULL, OPT_MEMORY},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -182,6 +186,7 @@ static const struct {
 	{OPT_OPEN_FILES, STK_LIMIT_OPEN_FILES, COUNT, "--open-files"},
 	{OPT_TASKS, STK_LIMIT_TASKS, COUNT, "--tasks"},
 	{OPT_STACK, STK_LIMIT_STACK, SIZE, "--stack"},
+	{OPT_MEMORY, STK_LIMIT_MEMORY, SIZE, "--memory"},
 };
 
 static bool apply_limit(struct stk_policy *p, int opt, const char *arg)

@@ -31,6 +31,8 @@ const struct limit_info stk_limits[STK_LIMIT_COUNT] = {
 			     "namespace)"},
 	[STK_LIMIT_STACK] = {"--stack", "stack_bytes", RLIMIT_STACK, 8ULL << 20,
 			     "RLIMIT_STACK"},
+	[STK_LIMIT_MEMORY] = {"--memory", "memory_bytes", -1, 1ULL << 30,
+			      "cgroup memory, no swap"},
 	[STK_LIMIT_CORE] = {NULL, "core_bytes", RLIMIT_CORE, 0, "RLIMIT_CORE"},
 };
 
@@ -60,6 +62,8 @@ int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
 	if (stk_limits[which].resource >= 0 && value >= RLIM_INFINITY)
 		return stk_error_set(err, ERANGE, opt, "%s: too large", opt);
 	p->limits[which] = value;
+	if (which == STK_LIMIT_MEMORY)
+		p->memory_asked = true;
 	return 0;
 }
 
@@ -70,9 +74,19 @@ int limits_apply(const struct plan *plan, struct report *fail)
 {
 	for (int i = 0; i < STK_LIMIT_COUNT; i++) {
 		int resource = stk_limits[i].resource;
+		/* Without a cgroup, memory falls back to the address space
+		 * of each process, when the caller asked for a limit. */
+		if (i == STK_LIMIT_MEMORY && !plan->cgroup &&
+		    plan->memory_asked)
+			resource = RLIMIT_AS;
 		if (resource < 0)
 			continue;
 		struct rlimit rl = {plan->limits[i], plan->limits[i]};
+		/* With a pids cgroup, the kernel's count of the whole run
+		 * decides (tasks-limit); the rlimit, per user, stays a
+		 * backstop above it. */
+		if (i == STK_LIMIT_TASKS && plan->cgroup)
+			rl.rlim_cur = rl.rlim_max = plan->limits[i] + 16;
 		if (setrlimit(resource, &rl) < 0)
 			return step_failed(fail, STEP_RLIMITS, i, errno);
 	}

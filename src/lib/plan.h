@@ -119,12 +119,17 @@ struct plan {
 	gid_t gid;
 	uid_t host_uid; /* what uid maps to */
 	gid_t host_gid;
-	int stdio[3];	      /* what the payload gets as 0, 1, 2 */
-	int sync_fd;	      /* read end: the supervisor wrote the id maps */
-	int report_fd;	      /* our end of the report socket */
+	int stdio[3];  /* what the payload gets as 0, 1, 2 */
+	int sync_fd;   /* read end: the supervisor wrote the id maps */
+	int report_fd; /* our end of the report socket */
+	int theirs[5]; /* the supervisor's ends, which the child closes at
+			* once: with a copy of the sync pipe's write end,
+			* the child would wait forever for a dead parent */
 	struct filter filter; /* owned; the payload loads it */
 	struct landlock_plan landlock;
 	uint64_t limits[STK_LIMIT_COUNT]; /* copied from the policy */
+	bool cgroup;			  /* the run has a cgroup (root mode) */
+	bool memory_asked;		  /* the caller set --memory */
 	int listener; /* the payload's seccomp listener, for init */
 };
 

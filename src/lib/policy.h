@@ -69,6 +69,7 @@ struct stk_policy {
 	size_t n_denied;
 	enum stk_on_deny on_deny;
 	uint64_t limits[STK_LIMIT_COUNT]; /* 0: none */
+	bool memory_asked;		  /* --memory given, not the default */
 };
 
 struct limit_info {

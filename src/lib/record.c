@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "cgroup.h"
 #include "groups.h"
 
 #include <errno.h>
@@ -88,6 +89,30 @@ static json_t *seccomp_json(const struct stk_policy *policy,
 		"seccomp user notification");
 }
 
+void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
+		   const struct cgroup_usage *u)
+{
+	if (!rec->enforced)
+		return;
+	json_t *group =
+		cg ? json_pack("{s:b, s:s, s:s?, s:s?, s:s?}", "applied", 1,
+			       "layout", cg->layout, "v2", cg->v2, "memory",
+			       cg->memory_v2 ? cg->v2 : cg->v1[CG_MEMORY],
+			       "pids", cg->pids_v2 ? cg->v2 : cg->v1[CG_PIDS])
+		   : json_pack("{s:b, s:s}", "applied", 0, "reason",
+			       geteuid() == 0 ? "setup failed before it"
+					      : "no cgroup this user may write "
+						"(unprivileged): rlimits only");
+	json_object_set_new(rec->enforced, "cgroup", group);
+	json_decref(rec->memory);
+	rec->memory = u && u->memory
+			      ? json_pack("{s:I, s:s, s:I}", "peak_bytes",
+					  (json_int_t)u->memory_peak, "from",
+					  u->peak_from, "oom_kills",
+					  (json_int_t)u->oom_kills)
+			      : NULL;
+}
+
 void record_output(struct stk_record *rec, uint64_t out, uint64_t err, bool cut)
 {
 	json_decref(rec->output);
@@ -101,13 +126,23 @@ static json_t *limits_json(const struct plan *plan)
 	json_t *limits = json_object();
 	for (int i = 0; limits && i < STK_LIMIT_COUNT; i++) {
 		const struct limit_info *li = &stk_limits[i];
-		json_object_set_new(
-			limits, li->key,
-			plan->limits[i] || li->resource >= 0
-				? json_pack("{s:I, s:s}", "value",
-					    (json_int_t)plan->limits[i], "by",
-					    li->by)
-				: json_null());
+		const char *by = li->by;
+		bool on = plan->limits[i] || li->resource >= 0;
+		/* Without a cgroup: memory per process, if asked; tasks
+		 * counted per user namespace only. */
+		if (i == STK_LIMIT_MEMORY && !plan->cgroup) {
+			on = plan->memory_asked;
+			by = "RLIMIT_AS (no cgroup: each process's address "
+			     "space)";
+		} else if (i == STK_LIMIT_TASKS && plan->cgroup) {
+			by = "cgroup pids.max (RLIMIT_NPROC above it as a "
+			     "backstop)";
+		}
+		json_object_set_new(limits, li->key,
+				    on ? json_pack("{s:I, s:s}", "value",
+						   (json_int_t)plan->limits[i],
+						   "by", by)
+				       : json_null());
 	}
 	return limits;
 }
@@ -213,7 +248,7 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		/**/
 		"seccomp", seccomp_json(policy, plan), /**/
 		"landlock", landlock_json(plan),       /**/
-		"cgroup", "applied", 0, "reason", "not in this version");
+		"cgroup", "applied", 0, "reason", "not created yet");
 	if (rec->enforced)
 		json_object_set_new(rec->enforced, "limits", limits_json(plan));
 	return rec->command && rec->enforced ? 0 : -ENOMEM;
@@ -330,6 +365,11 @@ char *stk_record_to_json(const struct stk_record *r)
 					   : json_null());
 	json_object_set_new(doc, "output",
 			    r->output ? json_incref(r->output) : json_null());
+	json_object_set_new(doc, "memory",
+			    r->memory ? json_incref(r->memory) : json_null());
+	json_t *cpu = json_object_get(doc, "cpu");
+	if (cpu && r->cpu_from)
+		json_object_set_new(cpu, "from", json_string(r->cpu_from));
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	return text;
@@ -368,6 +408,7 @@ void stk_record_free(struct stk_record *r)
 	json_decref(r->enforced);
 	json_decref(r->denied);
 	json_decref(r->output);
+	json_decref(r->memory);
 	free(r->killed_for);
 	stk_error_free(r->error);
 	free(r);

@@ -26,6 +26,8 @@ struct stk_record {
 	char *killed_for;	 /* owned; the call that ended the run */
 	const char *limit_fired; /* static: "wall", "output", or NULL */
 	json_t *output;		 /* owned; bytes passed on, cut or not */
+	const char *cpu_from;	 /* static: where the CPU figures came from */
+	json_t *memory;		 /* owned; peak and OOM kills, or NULL */
 };
 
 /* Fills the parts known before the start: command, mode, ids, enforced. */
@@ -35,6 +37,11 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 void record_denials(struct stk_record *rec, const struct denials *denials);
 /* The calls the filter refused, from the supervisor's count. */
 void record_denials(struct stk_record *rec, const struct denials *denials);
+struct cgroup_run;
+struct cgroup_usage;
+/* The run's cgroup as enforced, and its figures; cg NULL: none. */
+void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
+		   const struct cgroup_usage *u);
 void record_output(struct stk_record *rec, uint64_t out, uint64_t err,
 		   bool cut);
 /* Records a setup failure: verdict setup-error, exit status, error. */

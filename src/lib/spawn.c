@@ -319,6 +319,12 @@ static _Noreturn void child_main(struct plan *plan)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	umask(0); /* the plan's modes are exact */
+	for (int i = 0; i < 5; i++)
+		if (plan->theirs[i] >= 0)
+			close(plan->theirs[i]);
+	/* Before the id maps too: if the supervisor dies this early, the
+	 * kernel ends us (set again after the uid change, which clears it). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
 	/* The helper needs no id map: it starts on the network namespace
 	 * while the supervisor writes them. */
@@ -399,8 +405,8 @@ static void close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
-int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
-		  struct stk_error **err)
+int spawn_sandbox(struct plan *plan, int stdin_fd, const struct cgroup_run *cg,
+		  struct sandbox *sb, struct stk_error **err)
 {
 	int sync_pipe[2] = {-1, -1}, report[2] = {-1, -1};
 	int out[2] = {-1, -1}, errp[2] = {-1, -1};
@@ -417,6 +423,11 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 	fcntl(report[0], F_SETFL, O_NONBLOCK);
 	plan->sync_fd = sync_pipe[0];
 	plan->report_fd = report[1];
+	plan->theirs[0] = sync_pipe[1];
+	plan->theirs[1] = report[0];
+	plan->theirs[2] = out[0];
+	plan->theirs[3] = errp[0];
+	plan->theirs[4] = -1;
 	/* A terminal is the caller's, not the sandbox's: its settings, line
 	 * discipline and window size (SIGWINCH to the caller's processes)
 	 * would be the program's to change.  It gets a pipe, which the
@@ -447,6 +458,7 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 		}
 		fcntl(relay[1], F_SETFL, O_NONBLOCK);
 		stdin_fd = relay[0];
+		plan->theirs[4] = relay[1];
 	}
 	plan->stdio[0] = stdin_fd;
 	plan->stdio[1] = out[1];
@@ -459,6 +471,12 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	/* Born in the run's v2 group: no moment outside it, and no
+	 * migration (the kernel's cgroup lock) either. */
+	if (cg && cg->v2_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cg->v2_fd;
+	}
 	pid_t pid = sys_clone3(&args);
 	if (pid == 0)
 		child_main(plan);
@@ -486,6 +504,8 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
 			       .err_fd = errp[0],
 			       .in_fd = relay[1]};
 	int r = ns_write_id_maps(pid, plan, err);
+	if (r == 0 && cg)
+		r = cgroup_attach(cg, pid, err);
 	if (r == 0 && write(sb->sync_fd, "", 1) != 1)
 		r = stk_error_set(err, errno, "sync", "starting the child: %s",
 				  strerror(errno));

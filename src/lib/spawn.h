@@ -2,6 +2,7 @@
 #ifndef STK_SPAWN_H
 #define STK_SPAWN_H
 
+#include "cgroup.h"
 #include "plan.h"
 
 struct sandbox {
@@ -16,7 +17,9 @@ struct sandbox {
 
 /* Starts the child; on failure after clone the child still exists and
  * *sb holds it, so the caller kills and reaps it as after any run. */
-int spawn_sandbox(struct plan *plan, int stdin_fd, struct sandbox *sb,
-		  struct stk_error **err);
+/* cg: the run's cgroup, or NULL: the child starts inside its v2 group and
+ * joins its v1 groups before it leaves the sync pipe. */
+int spawn_sandbox(struct plan *plan, int stdin_fd, const struct cgroup_run *cg,
+		  struct sandbox *sb, struct stk_error **err);
 
 #endif

@@ -66,6 +66,8 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 		      int *uid_lock, struct stk_error **err)
 {
 	plan->argv = policy->argv;
+	plan->cgroup = geteuid() == 0;
+	plan->memory_asked = policy->memory_asked;
 	memcpy(plan->limits, policy->limits, sizeof(plan->limits));
 	plan->workdir = policy->workdir;
 	plan->hostname = policy->hostname;
@@ -191,9 +193,11 @@ struct loop {
 	int timer;		/* wall-time limit, or -1 */
 	uint64_t budget;	/* output bytes still allowed */
 	struct stream out, err;
-	const char *fired; /* the limit that ended the run */
-	int passed;	   /* signals passed on so far */
-	int first;	   /* the first of them */
+	const char *fired;	/* the limit that ended the run */
+	struct cgroup_usage cg; /* the run's group's figures */
+	bool have_cg;
+	int passed; /* signals passed on so far */
+	int first;  /* the first of them */
 	bool init_done;
 	int loop_failed; /* errno of the loop itself */
 	siginfo_t init_info;
@@ -399,10 +403,19 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 					 .index = -1,
 					 .errnum = l->loop_failed};
 	rec->interrupted = l->first;
-	rec->user_seconds = (double)l->usage.ru_utime.tv_sec +
-			    (double)l->usage.ru_utime.tv_usec / 1e6;
-	rec->system_seconds = (double)l->usage.ru_stime.tv_sec +
-			      (double)l->usage.ru_stime.tv_usec / 1e6;
+	/* The group's CPU counts every process of the run, whenever it
+	 * ended; init's rusage only those it reaped. */
+	if (l->have_cg && l->cg.cpu) {
+		rec->user_seconds = (double)l->cg.user_us / 1e6;
+		rec->system_seconds = (double)l->cg.system_us / 1e6;
+		rec->cpu_from = "cgroup cpu.stat";
+	} else {
+		rec->user_seconds = (double)l->usage.ru_utime.tv_sec +
+				    (double)l->usage.ru_utime.tv_usec / 1e6;
+		rec->system_seconds = (double)l->usage.ru_stime.tv_sec +
+				      (double)l->usage.ru_stime.tv_usec / 1e6;
+		rec->cpu_from = "rusage of init";
+	}
 	if (failed.kind) {
 		struct stk_error *e = NULL;
 		child_error(plan, &failed, &e);
@@ -445,8 +458,12 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 		rec->verdict = "wall-limit";
 	else if (l->fired && strcmp(l->fired, "output") == 0)
 		rec->verdict = "output-limit";
+	else if (l->have_cg && l->cg.oom_kills)
+		rec->verdict = "memory-limit";
 	else if (rec->signal == SIGXFSZ)
 		rec->verdict = "file-size-limit";
+	else if (l->have_cg && l->cg.pids_max_hits)
+		rec->verdict = "tasks-limit";
 	rec->limit_fired = l->fired;
 }
 
@@ -565,10 +582,25 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	if (r == 0 && policy->limits[STK_LIMIT_WALL_TIME])
 		r = arm_timer(&l.timer, policy->limits[STK_LIMIT_WALL_TIME],
 			      err);
+	/* Root mode: a cgroup of its own for the run's limits and figures.
+	 * Without privilege there is none to write (until delegation), and
+	 * the record says so. */
+	struct cgroup_run cg = {.v2_fd = -1};
+	bool have_cg = false;
+	if (r == 0 && plan.cgroup) {
+		r = cgroup_create(&cg, policy->limits[STK_LIMIT_MEMORY],
+				  policy->limits[STK_LIMIT_TASKS], err);
+		have_cg = r == 0;
+	}
 	if (r == 0)
-		r = spawn_sandbox(&plan, policy->stdio[0], &sb, err);
+		r = spawn_sandbox(&plan, policy->stdio[0], have_cg ? &cg : NULL,
+				  &sb, err);
 	if (r == 0) {
 		run_loop(&l);
+		if (have_cg) {
+			cgroup_usage(&cg, &l.cg);
+			l.have_cg = true;
+		}
 		conclude(rec, &plan, &l, err);
 		record_denials(rec, &l.denials);
 		record_output(rec, l.out.bytes, l.err.bytes,
@@ -579,6 +611,9 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 		record_fail(rec, error, STK_EXIT_SETUP);
 	}
 	end_sandbox(&sb, &l);
+	record_cgroup(rec, have_cg ? &cg : NULL, l.have_cg ? &l.cg : NULL);
+	if (have_cg)
+		cgroup_destroy(&cg);
 	if (l.timer >= 0)
 		close(l.timer);
 	denials_release(&l.denials);

@@ -7,14 +7,16 @@ from support import describe
 pytestmark = pytest.mark.usefixtures("mode")
 
 
-def test_rlimits_inside_are_hard_and_default(inside):
+def test_rlimits_inside_are_hard_and_default(inside, mode):
     facts, _, _ = inside('''
         import resource
         names = ["RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_STACK", "RLIMIT_CORE"]
         facts(**{n: list(resource.getrlimit(getattr(resource, n))) for n in names})
     ''')
+    # With the pids cgroup (root mode) RLIMIT_NPROC is a backstop above it.
+    nproc = 512 + 16 if mode == "root" else 512
     assert facts == {"RLIMIT_FSIZE": [1 << 30, 1 << 30], "RLIMIT_NOFILE": [1024, 1024],
-                     "RLIMIT_NPROC": [512, 512], "RLIMIT_STACK": [8 << 20, 8 << 20],
+                     "RLIMIT_NPROC": [nproc, nproc], "RLIMIT_STACK": [8 << 20, 8 << 20],
                      "RLIMIT_CORE": [0, 0]}, facts
 
 
@@ -38,7 +40,7 @@ def test_limit_options_set_them(inside):
     assert limits["stack_bytes"]["value"] == 4 << 20, limits
 
 
-def test_tasks_limit_bounds_a_fork_bomb(run):
+def test_tasks_limit_bounds_a_fork_bomb(run, mode):
     cp, rec = run(["--tasks", "20", "--", "/usr/bin/python3", "-I", "-c", '''
 import os, time
 n = 0
@@ -54,6 +56,8 @@ except OSError as e:
     assert cp.returncode == 0, describe(cp, rec)
     forks, err = map(int, cp.stdout.split())
     assert forks < 20 and err == 11, cp.stdout  # EAGAIN before the 20th task
+    if mode == "root":  # the pids cgroup refused the forks: a kernel fact
+        assert rec["verdict"] == "tasks-limit", describe(cp, rec)
 
 
 def test_wall_time_kills_the_run(run):
@@ -101,3 +105,104 @@ def test_bad_limits_are_refused(run, args, named):
     assert cp.returncode == 125, describe(cp, rec)
     assert named in cp.stderr, describe(cp, rec)
     assert rec["verdict"] == "setup-error" and rec["error"]["step"] == named, describe(cp, rec)
+
+
+BOMB = "x = bytearray(200 << 20); x[::4096] = b'x' * len(x[::4096])"
+
+
+def test_memory_limit(run, mode):
+    cp, rec = run(["--memory", "64M", "--", "/usr/bin/python3", "-I", "-c", BOMB])
+    limit = rec["enforced"]["limits"]["memory_bytes"]
+    assert limit["value"] == 64 << 20, limit
+    if mode == "root":
+        # The run's memory cgroup: the OOM killer inside it, no swap.
+        assert rec["verdict"] == "memory-limit", describe(cp, rec)
+        assert rec["memory"]["oom_kills"] >= 1, rec["memory"]
+        assert rec["memory"]["peak_bytes"] <= (64 << 20) + (1 << 20), rec["memory"]
+        assert limit["by"].startswith("cgroup"), limit
+    else:
+        # No cgroup to write: each process's address space.
+        assert "MemoryError" in cp.stderr and cp.returncode == 1, describe(cp, rec)
+        assert limit["by"].startswith("RLIMIT_AS"), limit
+
+
+def test_cgroup_accounting(run, mode):
+    cp, rec = run(["--", "/bin/sh", "-c", "yes >/dev/null & sleep 0.5"])
+    assert cp.returncode == 0, describe(cp, rec)
+    cpu = rec["cpu"]["user_seconds"] + rec["cpu"]["system_seconds"]
+    assert cpu > 0.25, rec["cpu"]
+    if mode == "root":
+        assert rec["cpu"]["from"] == "cgroup cpu.stat", rec["cpu"]
+        assert rec["enforced"]["cgroup"]["applied"] is True, rec["enforced"]["cgroup"]
+        assert rec["memory"]["peak_bytes"] > 0, rec["memory"]
+    else:
+        assert rec["cpu"]["from"] == "rusage of init", rec["cpu"]
+        assert rec["enforced"]["cgroup"]["applied"] is False, rec["enforced"]["cgroup"]
+
+
+def run_groups():
+    import glob
+    return sorted(glob.glob("/sys/fs/cgroup/*/stockade/run-*"))
+
+
+def test_no_cgroup_left_after_runs(run, mode):
+    before = run_groups()
+    for _ in range(50):
+        cp, rec = run(["--memory", "32M", "--", "/bin/true"])
+        assert cp.returncode == 0, describe(cp, rec)
+    cp, rec = run(["--memory", "16M", "--", "/usr/bin/python3", "-I", "-c", BOMB])
+    assert run_groups() == before
+
+
+def test_stale_group_of_a_killed_stockade_is_removed(stockade, mode):
+    import signal
+    import subprocess
+    import time
+    if mode != "root":
+        pytest.skip("cgroups are root mode's")
+    before = run_groups()
+    proc = subprocess.Popen(stockade.argv(["run", "--", "/bin/sleep", "30"]))
+    deadline = time.monotonic() + 10
+    while len(run_groups()) == len(before) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(run_groups()) > len(before), "the run's groups never appeared"
+    proc.send_signal(signal.SIGKILL)  # by pid: the stockade we started
+    proc.wait()
+    time.sleep(0.2)
+    assert len(run_groups()) > len(before), "nothing stale to clean up"
+    cp = subprocess.run(stockade.argv(["run", "--", "/bin/true"]), timeout=60)
+    assert cp.returncode == 0
+    assert run_groups() == before
+
+
+def test_sigkill_of_stockade_at_any_moment_leaves_nothing(stockade):
+    # Killed while the child still waits for its id maps, the child once
+    # held its own copy of the sync pipe's write end and waited forever
+    # (found by the stale-group test under ASan's slower timing).
+    import os
+    import random
+    import signal
+    import subprocess
+    import time
+    marker = "30.%d" % random.randrange(10**9)
+    before = run_groups()
+    for i in range(30):
+        proc = subprocess.Popen(stockade.argv(["run", "--", "/bin/sleep", marker]))
+        time.sleep(random.random() * 0.02)
+        proc.send_signal(signal.SIGKILL)  # by pid: the stockade we started
+        proc.wait()
+    time.sleep(0.5)
+    left = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    left.append(int(pid))
+        except OSError:
+            pass
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)  # by pid, and only survivors of ours
+    assert not left, f"{len(left)} processes outlived their stockade"
+    # The groups they could not remove go with the next run.
+    assert subprocess.run(stockade.argv(["run", "--", "/bin/true"]), timeout=60).returncode == 0
+    assert run_groups() == before

@@ -1,0 +1,291 @@
+/* cgroup.c - a control group per run: limits on the whole tree (memory
+ * without swap, tasks), its accounting (CPU, peak memory, OOM kills), and
+ * nothing left behind.
+ *
+ * One interface over the layouts a host may have, detected per run:
+ *   v2      one unified tree with the memory and pids controllers;
+ *   hybrid  a v2 tree without them (it still gives cgroup.kill and
+ *           cpu.stat) beside v1 memory and pids hierarchies - this host;
+ *   v1      v1 hierarchies only.
+ * The run's groups are made under a "stockade" group of each hierarchy,
+ * named after the supervisor's pid; groups of a supervisor that died are
+ * removed by the next run.  The child starts inside the v2 group
+ * (CLONE_INTO_CGROUP) and is moved into the v1 groups before it leaves
+ * the sync pipe, so no process of the run ever runs outside them. */
+#define _GNU_SOURCE
+#include "cgroup.h"
+
+#include "cleanup.h"
+#include "error.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_PARENT "stockade"
+
+static const char *const v1_names[CG_V1_COUNT] = {
+	[CG_MEMORY] = "memory",
+	[CG_PIDS] = "pids",
+};
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+static int write_file(const char *dir, const char *file, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		return -errno;
+	return 0;
+}
+
+/* The value of "key N" in a flat keyed file, or of a single-number file
+ * when key is NULL. */
+static bool read_value(const char *dir, const char *file, const char *key,
+		       uint64_t *value)
+{
+	char path[512], buf[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (!key) {
+		*value = strtoull(buf, NULL, 10);
+		return true;
+	}
+	size_t klen = strlen(key);
+	for (char *line = buf; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+			*value = strtoull(line + klen + 1, NULL, 10);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Groups named run-PID-N whose supervisor PID is gone: a SIGKILLed
+ * stockade took its sandbox down (parent-death signal) but could not
+ * remove its groups. */
+static void remove_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int pid = 0;
+		if (sscanf(e->d_name, "run-%d-", &pid) != 1 || pid <= 0 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+		rmdir(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* parent/stockade/run-PID-N, the stockade group made on demand. */
+static int make_group(const char *root, const char *name, char **out,
+		      struct stk_error **err)
+{
+	char parent[256];
+	snprintf(parent, sizeof(parent), "%s/%s", root, CG_PARENT);
+	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+		return stk_error_set(err, errno, "cgroup", "mkdir %s: %s",
+				     parent, strerror(errno));
+	remove_stale(parent);
+	if (asprintf(out, "%s/%s", parent, name) < 0) {
+		*out = NULL;
+		return stk_error_set(err, ENOMEM, "cgroup", "out of memory");
+	}
+	if (mkdir(*out, 0755) < 0) {
+		int r = stk_error_set(err, errno, "cgroup", "mkdir %s: %s",
+				      *out, strerror(errno));
+		free(*out);
+		*out = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static int set_limit(const char *dir, const char *file, uint64_t value,
+		     struct stk_error **err)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)value);
+	int r = write_file(dir, file, text);
+	return r < 0 ? stk_error_set(err, -r, "cgroup", "%s/%s = %s: %s", dir,
+				     file, text, strerror(-r))
+		     : 0;
+}
+
+int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
+		  struct stk_error **err)
+{
+	static unsigned counter;
+	char name[64];
+	snprintf(name, sizeof(name), "run-%d-%u", (int)getpid(), counter++);
+	*cg = (struct cgroup_run){.v2_fd = -1};
+
+	const char *v2root = exists(CG_ROOT "/cgroup.controllers") ? CG_ROOT
+			     : exists(CG_ROOT "/unified/cgroup.controllers")
+				     ? CG_ROOT "/unified"
+				     : NULL;
+	char controllers[256] = "";
+	if (v2root) {
+		char path[128];
+		snprintf(path, sizeof(path), "%s/cgroup.controllers", v2root);
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n =
+			fd < 0 ? -1
+			       : read(fd, controllers, sizeof(controllers) - 1);
+		controllers[n > 0 ? n : 0] = '\0';
+	}
+	cg->memory_v2 = v2root && strstr(controllers, "memory");
+	cg->pids_v2 = v2root && strstr(controllers, "pids");
+	cg->layout = cg->memory_v2 ? "v2" : v2root ? "hybrid" : "v1";
+
+	int r = 0;
+	if (v2root) {
+		/* The controllers must be handed down to our groups. */
+		if (cg->memory_v2 || cg->pids_v2) {
+			char parent[128];
+			snprintf(parent, sizeof(parent), "%s/%s", v2root,
+				 CG_PARENT);
+			const char *enable =
+				cg->pids_v2 ? "+memory +pids" : "+memory";
+			mkdir(parent, 0755);
+			write_file(v2root, "cgroup.subtree_control", enable);
+			write_file(parent, "cgroup.subtree_control", enable);
+		}
+		r = make_group(v2root, name, &cg->v2, err);
+		if (r == 0) {
+			cg->v2_fd =
+				open(cg->v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (cg->v2_fd < 0)
+				r = stk_error_set(err, errno, "cgroup",
+						  "%s: %s", cg->v2,
+						  strerror(errno));
+		}
+	}
+	for (int c = 0; r == 0 && c < CG_V1_COUNT; c++) {
+		if ((c == CG_MEMORY && cg->memory_v2) ||
+		    (c == CG_PIDS && cg->pids_v2))
+			continue;
+		char root[128];
+		snprintf(root, sizeof(root), CG_ROOT "/%s", v1_names[c]);
+		if (!exists(root))
+			continue;
+		r = make_group(root, name, &cg->v1[c], err);
+	}
+
+	/* Memory without swap: past the limit the kernel's OOM killer acts
+	 * inside the group, which the record reports. */
+	if (r == 0 && memory && cg->memory_v2) {
+		r = set_limit(cg->v2, "memory.max", memory, err);
+		if (r == 0 && exists(CG_ROOT "/memory.swap.max"))
+			r = set_limit(cg->v2, "memory.swap.max", 0, err);
+	} else if (r == 0 && memory && cg->v1[CG_MEMORY]) {
+		r = set_limit(cg->v1[CG_MEMORY], "memory.limit_in_bytes",
+			      memory, err);
+		char memsw[512];
+		snprintf(memsw, sizeof(memsw), "%s/memory.memsw.limit_in_bytes",
+			 cg->v1[CG_MEMORY]);
+		if (r == 0 && exists(memsw))
+			r = set_limit(cg->v1[CG_MEMORY],
+				      "memory.memsw.limit_in_bytes", memory,
+				      err);
+	} else if (r == 0 && memory) {
+		r = stk_error_set(err, EOPNOTSUPP, "--memory",
+				  "--memory: no memory controller on this "
+				  "host");
+	}
+	if (r == 0 && tasks) {
+		const char *dir = cg->pids_v2 ? cg->v2 : cg->v1[CG_PIDS];
+		if (dir)
+			r = set_limit(dir, "pids.max", tasks, err);
+	}
+	if (r < 0)
+		cgroup_destroy(cg);
+	return r;
+}
+
+int cgroup_attach(const struct cgroup_run *cg, pid_t pid,
+		  struct stk_error **err)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	for (int c = 0; c < CG_V1_COUNT; c++) {
+		if (!cg->v1[c])
+			continue;
+		int r = write_file(cg->v1[c], "cgroup.procs", text);
+		if (r < 0)
+			return stk_error_set(err, -r, "cgroup",
+					     "joining %s: %s", cg->v1[c],
+					     strerror(-r));
+	}
+	return 0;
+}
+
+void cgroup_usage(const struct cgroup_run *cg, struct cgroup_usage *u)
+{
+	*u = (struct cgroup_usage){0};
+	if (cg->v2 &&
+	    read_value(cg->v2, "cpu.stat", "user_usec", &u->user_us) &&
+	    read_value(cg->v2, "cpu.stat", "system_usec", &u->system_us))
+		u->cpu = true;
+	if (cg->memory_v2) {
+		u->memory = read_value(cg->v2, "memory.peak", NULL,
+				       &u->memory_peak);
+		u->peak_from = "memory.peak";
+		read_value(cg->v2, "memory.events", "oom_kill", &u->oom_kills);
+	} else if (cg->v1[CG_MEMORY]) {
+		u->memory = read_value(cg->v1[CG_MEMORY],
+				       "memory.max_usage_in_bytes", NULL,
+				       &u->memory_peak);
+		u->peak_from = "memory.max_usage_in_bytes";
+		read_value(cg->v1[CG_MEMORY], "memory.oom_control", "oom_kill",
+			   &u->oom_kills);
+	}
+	const char *pids = cg->pids_v2 ? cg->v2 : cg->v1[CG_PIDS];
+	if (pids)
+		read_value(pids, "pids.events", "max", &u->pids_max_hits);
+}
+
+void cgroup_destroy(struct cgroup_run *cg)
+{
+	if (cg->v2_fd >= 0)
+		close(cg->v2_fd);
+	/* Every process of the run is reaped by now; an rmdir that finds
+	 * the group busy means the kernel has not finished removing one. */
+	char *dirs[CG_V1_COUNT + 1] = {cg->v2};
+	for (int c = 0; c < CG_V1_COUNT; c++)
+		dirs[c + 1] = cg->v1[c];
+	for (int i = 0; i < CG_V1_COUNT + 1; i++) {
+		if (!dirs[i])
+			continue;
+		for (int tries = 0;
+		     rmdir(dirs[i]) < 0 && errno == EBUSY && tries < 100;
+		     tries++)
+			usleep(1000);
+		free(dirs[i]);
+	}
+	*cg = (struct cgroup_run){.v2_fd = -1};
+}

@@ -1,0 +1,41 @@
+/* cgroup.h - a control group per run (cgroup.c). */
+#ifndef STK_CGROUP_H
+#define STK_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct stk_error;
+
+enum cg_v1 { CG_MEMORY, CG_PIDS, CG_V1_COUNT };
+
+struct cgroup_run {
+	const char *layout;	 /* "v2", "hybrid" or "v1" */
+	char *v2;		 /* owned; the run's group in the v2 tree */
+	int v2_fd;		 /* owned; for CLONE_INTO_CGROUP, or -1 */
+	char *v1[CG_V1_COUNT];	 /* owned; the run's v1 groups, or NULL */
+	bool memory_v2, pids_v2; /* the limits live in the v2 group */
+};
+
+struct cgroup_usage {
+	bool cpu; /* the figures below are the group's */
+	uint64_t user_us, system_us;
+	bool memory;
+	uint64_t memory_peak; /* bytes */
+	uint64_t oom_kills;
+	uint64_t pids_max_hits; /* forks refused by the task limit */
+	const char *peak_from;	/* the file the peak came from */
+};
+
+/* Supervisor, before clone: the groups, limits written (0: none). */
+int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
+		  struct stk_error **err);
+/* After clone, before the child goes on: join the v1 groups. */
+int cgroup_attach(const struct cgroup_run *cg, pid_t pid,
+		  struct stk_error **err);
+void cgroup_usage(const struct cgroup_run *cg, struct cgroup_usage *u);
+/* After every process is reaped: the groups go. */
+void cgroup_destroy(struct cgroup_run *cg);
+
+#endif

@@ -167,6 +167,9 @@ enum stk_limit {
 	STK_LIMIT_MEMORY,     /* memory of the whole run, no swap:
 			       * memory-limit (cgroup; unprivileged without
 			       * one, RLIMIT_AS per process) */
+	STK_LIMIT_CPU_TIME,   /* CPU of the whole run, in ns: cpu-limit
+			       * (cgroup; without one, RLIMIT_CPU per
+			       * process) */
 	STK_LIMIT_CORE,	      /* always 0: no core dumps (not settable) */
 	STK_LIMIT_COUNT,
 };

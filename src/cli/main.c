@@ -50,6 +50,7 @@ static const char usage_text[] =
 	"  --stack SIZE          stack per process (default 8M)\n"
 	"  --memory SIZE         memory of the whole run, no swap (default "
 	"1G)\n"
+	"  --cpu-time DURATION   CPU time of the whole run\n"
 	"  --record FILE         write the JSON run record to FILE\n"
 	"  -v                    print a one-line summary on stderr\n"
 	"  -h, --help            show this help\n"
@@ -147,6 +148,7 @@ enum {
 	OPT_TASKS,
 	OPT_STACK,
 	OPT_MEMORY,
+	OPT_CPU_TIME,
 };
 
 static const struct option run_options[] = {
@@ -168,6 +170,7 @@ static const struct option run_options[] = {
 	{"tasks", required_argument, NULL, OPT_TASKS},
 	{"stack", required_argument, NULL, OPT_STACK},
 	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"cpu-time", required_argument, NULL, OPT_CPU_TIME},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -187,6 +190,7 @@ static const struct {
 	{OPT_TASKS, STK_LIMIT_TASKS, COUNT, "--tasks"},
 	{OPT_STACK, STK_LIMIT_STACK, SIZE, "--stack"},
 	{OPT_MEMORY, STK_LIMIT_MEMORY, SIZE, "--memory"},
+	{OPT_CPU_TIME, STK_LIMIT_CPU_TIME, DURATION, "--cpu-time"},
 };
 
 static bool apply_limit(struct stk_policy *p, int opt, const char *arg)

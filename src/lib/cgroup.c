@@ -34,6 +34,7 @@
 static const char *const v1_names[CG_V1_COUNT] = {
 	[CG_MEMORY] = "memory",
 	[CG_PIDS] = "pids",
+	[CG_CPUACCT] = "cpuacct",
 };
 
 static bool exists(const char *path)
@@ -186,8 +187,10 @@ int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 		}
 	}
 	for (int c = 0; r == 0 && c < CG_V1_COUNT; c++) {
+		/* A v2 group counts CPU already (cpu.stat, always there). */
 		if ((c == CG_MEMORY && cg->memory_v2) ||
-		    (c == CG_PIDS && cg->pids_v2))
+		    (c == CG_PIDS && cg->pids_v2) ||
+		    (c == CG_CPUACCT && v2root))
 			continue;
 		char root[128];
 		snprintf(root, sizeof(root), CG_ROOT "/%s", v1_names[c]);
@@ -267,6 +270,17 @@ void cgroup_usage(const struct cgroup_run *cg, struct cgroup_usage *u)
 	const char *pids = cg->pids_v2 ? cg->v2 : cg->v1[CG_PIDS];
 	if (pids)
 		read_value(pids, "pids.events", "max", &u->pids_max_hits);
+}
+
+uint64_t cgroup_cpu_us(const struct cgroup_run *cg)
+{
+	uint64_t us = 0, ns = 0;
+	if (cg->v2 && read_value(cg->v2, "cpu.stat", "usage_usec", &us))
+		return us;
+	return cg->v1[CG_CPUACCT] && read_value(cg->v1[CG_CPUACCT],
+						"cpuacct.usage", NULL, &ns)
+		       ? ns / 1000
+		       : 0;
 }
 
 void cgroup_destroy(struct cgroup_run *cg)

@@ -8,7 +8,7 @@
 
 struct stk_error;
 
-enum cg_v1 { CG_MEMORY, CG_PIDS, CG_V1_COUNT };
+enum cg_v1 { CG_MEMORY, CG_PIDS, CG_CPUACCT, CG_V1_COUNT };
 
 struct cgroup_run {
 	const char *layout;	 /* "v2", "hybrid" or "v1" */
@@ -35,6 +35,8 @@ int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 int cgroup_attach(const struct cgroup_run *cg, pid_t pid,
 		  struct stk_error **err);
 void cgroup_usage(const struct cgroup_run *cg, struct cgroup_usage *u);
+/* CPU time of the whole group so far, in microseconds. */
+uint64_t cgroup_cpu_us(const struct cgroup_run *cg);
 /* After every process is reaped: the groups go. */
 void cgroup_destroy(struct cgroup_run *cg);
 

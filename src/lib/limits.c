@@ -33,6 +33,9 @@ const struct limit_info stk_limits[STK_LIMIT_COUNT] = {
 			     "RLIMIT_STACK"},
 	[STK_LIMIT_MEMORY] = {"--memory", "memory_bytes", -1, 1ULL << 30,
 			      "cgroup memory, no swap"},
+	[STK_LIMIT_CPU_TIME] = {"--cpu-time", "cpu_time_ns", -1, 0,
+				"cgroup cpu.stat, checked every 20 ms "
+				"(RLIMIT_CPU per process a second above it)"},
 	[STK_LIMIT_CORE] = {NULL, "core_bytes", RLIMIT_CORE, 0, "RLIMIT_CORE"},
 };
 
@@ -79,9 +82,17 @@ int limits_apply(const struct plan *plan, struct report *fail)
 		if (i == STK_LIMIT_MEMORY && !plan->cgroup &&
 		    plan->memory_asked)
 			resource = RLIMIT_AS;
+		/* CPU time: whole seconds per process, a backstop a second
+		 * above the tree's limit where a cgroup counts the tree. */
+		uint64_t value = plan->limits[i];
+		if (i == STK_LIMIT_CPU_TIME && value) {
+			resource = RLIMIT_CPU;
+			value = (value + 999999999ULL) / 1000000000ULL +
+				(plan->cgroup ? 1 : 0);
+		}
 		if (resource < 0)
 			continue;
-		struct rlimit rl = {plan->limits[i], plan->limits[i]};
+		struct rlimit rl = {value, value};
 		/* With a pids cgroup, the kernel's count of the whole run
 		 * decides (tasks-limit); the rlimit, per user, stays a
 		 * backstop above it. */

@@ -196,6 +196,9 @@ struct loop {
 	const char *fired;	/* the limit that ended the run */
 	struct cgroup_usage cg; /* the run's group's figures */
 	bool have_cg;
+	const struct cgroup_run *group; /* the run's, or NULL */
+	int cpu_timer;			/* ticks to check --cpu-time, or -1 */
+	uint64_t cpu_limit_us;
 	int passed; /* signals passed on so far */
 	int first;  /* the first of them */
 	bool init_done;
@@ -275,6 +278,18 @@ static void take_denial(struct loop *l)
 	}
 }
 
+static int arm_ticks(int *fd, uint64_t ns, struct stk_error **err)
+{
+	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct timespec every = {.tv_sec = (time_t)(ns / 1000000000ULL),
+				 .tv_nsec = (long)(ns % 1000000000ULL)};
+	struct itimerspec when = {.it_interval = every, .it_value = every};
+	if (*fd < 0 || timerfd_settime(*fd, 0, &when, NULL) < 0)
+		return stk_error_set(err, errno, "--cpu-time", "timerfd: %s",
+				     strerror(errno));
+	return 0;
+}
+
 static int arm_timer(int *fd, uint64_t ns, struct stk_error **err)
 {
 	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -286,6 +301,18 @@ static int arm_timer(int *fd, uint64_t ns, struct stk_error **err)
 		return stk_error_set(err, errno, "--wall-time", "timerfd: %s",
 				     strerror(errno));
 	return 0;
+}
+
+/* The whole tree's CPU time, from the run's group, against --cpu-time:
+ * checked on a tick, so the run may overshoot it by a tick's worth. */
+static void end_for(struct loop *l, const char *limit);
+
+static void check_cpu(struct loop *l)
+{
+	uint64_t ticks;
+	(void)!read(l->cpu_timer, &ticks, sizeof(ticks));
+	if (cgroup_cpu_us(l->group) >= l->cpu_limit_us)
+		end_for(l, "cpu");
 }
 
 /* A limit the supervisor enforces fired: the whole sandbox is killed;
@@ -307,7 +334,7 @@ static void run_loop(struct loop *l)
 			sb->in_fd = -1;
 		}
 		bool relaying = sb->in_fd >= 0 && !l->init_done;
-		struct pollfd fds[8] = {
+		struct pollfd fds[9] = {
 			{.fd = l->init_done ? -1 : sb->pidfd, .events = POLLIN},
 			{.fd = sb->out_fd, .events = POLLIN},
 			{.fd = sb->err_fd, .events = POLLIN},
@@ -320,8 +347,10 @@ static void run_loop(struct loop *l)
 					 : l->policy->stdio[0],
 			 .events = in.len ? POLLOUT : POLLIN},
 			{.fd = l->init_done ? -1 : l->timer, .events = POLLIN},
+			{.fd = l->init_done ? -1 : l->cpu_timer,
+			 .events = POLLIN},
 		};
-		if (poll(fds, 8, -1) < 0) {
+		if (poll(fds, 9, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			/* Unwatched, the run must not go on. */
@@ -341,6 +370,8 @@ static void run_loop(struct loop *l)
 			end_for(l, "output");
 		if (fds[7].revents)
 			end_for(l, "wall");
+		if (fds[8].revents)
+			check_cpu(l);
 		if (fds[3].revents)
 			take_signal(l);
 		if (fds[4].revents)
@@ -390,6 +421,19 @@ static int child_error(const struct plan *plan, const struct report *rep,
 				     plan->workdir, strerror(rep->errnum));
 	return stk_error_set(err, rep->errnum, what, "%s: %s", what,
 			     strerror(rep->errnum));
+}
+
+/* Without a cgroup, --cpu-time is RLIMIT_CPU with hard = soft: the kernel
+ * sends SIGKILL when a process reaches it.  A payload killed by SIGKILL
+ * that nobody else killed (no limit of ours fired, no interrupt), having
+ * used at least that much CPU, was killed by it. */
+static bool cpu_rlimit_killed(const struct stk_record *rec,
+			      const struct plan *plan)
+{
+	uint64_t limit = plan->limits[STK_LIMIT_CPU_TIME];
+	double used = rec->user_seconds + rec->system_seconds;
+	return !plan->cgroup && limit && rec->signal == SIGKILL &&
+	       !rec->interrupted && used * 1e9 >= (double)limit;
 }
 
 static void conclude(struct stk_record *rec, const struct plan *plan,
@@ -458,6 +502,9 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 		rec->verdict = "wall-limit";
 	else if (l->fired && strcmp(l->fired, "output") == 0)
 		rec->verdict = "output-limit";
+	else if ((l->fired && strcmp(l->fired, "cpu") == 0) ||
+		 rec->signal == SIGXCPU || cpu_rlimit_killed(rec, plan))
+		rec->verdict = "cpu-limit";
 	else if (l->have_cg && l->cg.oom_kills)
 		rec->verdict = "memory-limit";
 	else if (rec->signal == SIGXFSZ)
@@ -558,6 +605,7 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 			 .sigfd = -1,
 			 .listener = -1,
 			 .timer = -1,
+			 .cpu_timer = -1,
 			 .budget = policy->limits[STK_LIMIT_OUTPUT]
 					   ? policy->limits[STK_LIMIT_OUTPUT]
 					   : UINT64_MAX};
@@ -592,6 +640,12 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 				  policy->limits[STK_LIMIT_TASKS], err);
 		have_cg = r == 0;
 	}
+	uint64_t cpu_ns = policy->limits[STK_LIMIT_CPU_TIME];
+	if (r == 0 && have_cg && cpu_ns) {
+		l.group = &cg;
+		l.cpu_limit_us = cpu_ns / 1000;
+		r = arm_ticks(&l.cpu_timer, 20 * 1000000ULL, err);
+	}
 	if (r == 0)
 		r = spawn_sandbox(&plan, policy->stdio[0], have_cg ? &cg : NULL,
 				  &sb, err);
@@ -616,6 +670,8 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 		cgroup_destroy(&cg);
 	if (l.timer >= 0)
 		close(l.timer);
+	if (l.cpu_timer >= 0)
+		close(l.cpu_timer);
 	denials_release(&l.denials);
 	rec->wall_seconds = now() - start;
 	signals_give_back(&rs);

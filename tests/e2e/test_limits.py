@@ -206,3 +206,31 @@ def test_sigkill_of_stockade_at_any_moment_leaves_nothing(stockade):
     # The groups they could not remove go with the next run.
     assert subprocess.run(stockade.argv(["run", "--", "/bin/true"]), timeout=60).returncode == 0
     assert run_groups() == before
+
+
+SPIN = '''
+import threading
+def spin():
+    while True:
+        pass
+for _ in range(4):
+    threading.Thread(target=spin, daemon=True).start()
+spin()
+'''
+
+
+def test_cpu_time_limit(run, mode):
+    # Four spinning threads: the whole tree's CPU time is what counts.
+    cp, rec = run(["--cpu-time", "800ms", "--wall-time", "20s", "--",
+                   "/usr/bin/python3", "-I", "-c", SPIN])
+    assert rec["verdict"] == "cpu-limit", describe(cp, rec)
+    assert cp.returncode == 137, describe(cp, rec)
+    cpu = rec["cpu"]["user_seconds"] + rec["cpu"]["system_seconds"]
+    assert cpu >= 0.8, rec["cpu"]
+    assert rec["enforced"]["limits"]["cpu_time_ns"]["value"] == 800_000_000
+
+
+@pytest.mark.parametrize("value", ["0", "-1s", "1x", ""])
+def test_bad_cpu_time_refused(run, value):
+    cp, rec = run(["--cpu-time", value, "--", "true"])
+    assert cp.returncode == 125 and "--cpu-time" in cp.stderr, describe(cp, rec)

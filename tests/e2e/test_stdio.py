@@ -124,3 +124,10 @@ def test_killing_stockade_kills_the_sandbox(stockade):
     while pids_with_arg(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert_no_survivors(marker, "the sandbox of a killed stockade")
+    # Its cgroups (root mode) go with the next run, as documented.
+    import glob
+    cp = stockade.run(["--", "/bin/true"])[0]
+    assert cp.returncode == 0
+    left = [g for g in glob.glob("/sys/fs/cgroup/*/stockade/run-*")
+            if not open(g + "/cgroup.procs").read().strip()]
+    assert not left, left

@@ -45,9 +45,12 @@ static bool exists(const char *path)
 
 static int write_file(const char *dir, const char *file, const char *text)
 {
-	char path[512];
+	char path[1024];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* O_CREAT changes nothing on a cgroup file system, where every file
+	 * exists; it lets the unit tests use a plain directory tree. */
+	_cleanup_close_ int fd =
+		open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	size_t len = strlen(text);
 	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
 		return -errno;
@@ -94,7 +97,7 @@ static void remove_stale(const char *parent)
 		if (sscanf(e->d_name, "run-%d-", &pid) != 1 || pid <= 0 ||
 		    kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
-		char path[512];
+		char path[1024];
 		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
 		rmdir(path);
 	}
@@ -106,7 +109,7 @@ static void remove_stale(const char *parent)
 static int make_group(const char *root, const char *name, char **out,
 		      struct stk_error **err)
 {
-	char parent[256];
+	char parent[512];
 	snprintf(parent, sizeof(parent), "%s/%s", root, CG_PARENT);
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
 		return stk_error_set(err, errno, "cgroup", "mkdir %s: %s",
@@ -140,18 +143,28 @@ static int set_limit(const char *dir, const char *file, uint64_t value,
 int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 		  struct stk_error **err)
 {
+	return cgroup_create_at(cg, CG_ROOT, memory, tasks, err);
+}
+
+int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
+		     uint64_t tasks, struct stk_error **err)
+{
 	static unsigned counter;
 	char name[64];
 	snprintf(name, sizeof(name), "run-%d-%u", (int)getpid(), counter++);
-	*cg = (struct cgroup_run){.v2_fd = -1};
+	bool required = cg->memory_required;
+	*cg = (struct cgroup_run){.v2_fd = -1, .memory_required = required};
 
-	const char *v2root = exists(CG_ROOT "/cgroup.controllers") ? CG_ROOT
-			     : exists(CG_ROOT "/unified/cgroup.controllers")
-				     ? CG_ROOT "/unified"
-				     : NULL;
+	char unified[256], probe[300];
+	snprintf(unified, sizeof(unified), "%s/unified", top);
+	snprintf(probe, sizeof(probe), "%s/cgroup.controllers", top);
+	const char *v2root = exists(probe) ? top : NULL;
+	snprintf(probe, sizeof(probe), "%s/cgroup.controllers", unified);
+	if (!v2root && exists(probe))
+		v2root = unified;
 	char controllers[256] = "";
 	if (v2root) {
-		char path[128];
+		char path[512];
 		snprintf(path, sizeof(path), "%s/cgroup.controllers", v2root);
 		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 		ssize_t n =
@@ -167,7 +180,7 @@ int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 	if (v2root) {
 		/* The controllers must be handed down to our groups. */
 		if (cg->memory_v2 || cg->pids_v2) {
-			char parent[128];
+			char parent[512];
 			snprintf(parent, sizeof(parent), "%s/%s", v2root,
 				 CG_PARENT);
 			const char *enable =
@@ -192,8 +205,8 @@ int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 		    (c == CG_PIDS && cg->pids_v2) ||
 		    (c == CG_CPUACCT && v2root))
 			continue;
-		char root[128];
-		snprintf(root, sizeof(root), CG_ROOT "/%s", v1_names[c]);
+		char root[512];
+		snprintf(root, sizeof(root), "%s/%s", top, v1_names[c]);
 		if (!exists(root))
 			continue;
 		r = make_group(root, name, &cg->v1[c], err);
@@ -203,7 +216,9 @@ int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 	 * inside the group, which the record reports. */
 	if (r == 0 && memory && cg->memory_v2) {
 		r = set_limit(cg->v2, "memory.max", memory, err);
-		if (r == 0 && exists(CG_ROOT "/memory.swap.max"))
+		char swap[512];
+		snprintf(swap, sizeof(swap), "%s/memory.swap.max", cg->v2);
+		if (r == 0 && exists(swap))
 			r = set_limit(cg->v2, "memory.swap.max", 0, err);
 	} else if (r == 0 && memory && cg->v1[CG_MEMORY]) {
 		r = set_limit(cg->v1[CG_MEMORY], "memory.limit_in_bytes",
@@ -215,7 +230,7 @@ int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 			r = set_limit(cg->v1[CG_MEMORY],
 				      "memory.memsw.limit_in_bytes", memory,
 				      err);
-	} else if (r == 0 && memory) {
+	} else if (r == 0 && memory && cg->memory_required) {
 		r = stk_error_set(err, EOPNOTSUPP, "--memory",
 				  "--memory: no memory controller on this "
 				  "host");

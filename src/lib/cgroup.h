@@ -16,6 +16,8 @@ struct cgroup_run {
 	int v2_fd;		 /* owned; for CLONE_INTO_CGROUP, or -1 */
 	char *v1[CG_V1_COUNT];	 /* owned; the run's v1 groups, or NULL */
 	bool memory_v2, pids_v2; /* the limits live in the v2 group */
+	bool memory_required;	 /* in: --memory was asked for; a default gives
+				  * way on a host without the controller */
 };
 
 struct cgroup_usage {
@@ -31,6 +33,9 @@ struct cgroup_usage {
 /* Supervisor, before clone: the groups, limits written (0: none). */
 int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 		  struct stk_error **err);
+/* The same under another top than /sys/fs/cgroup (unit tests). */
+int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
+		     uint64_t tasks, struct stk_error **err);
 /* After clone, before the child goes on: join the v1 groups. */
 int cgroup_attach(const struct cgroup_run *cg, pid_t pid,
 		  struct stk_error **err);

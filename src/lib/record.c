@@ -394,8 +394,15 @@ char *stk_record_summary(const struct stk_record *r)
 		snprintf(what, sizeof(what), "%s %d", r->verdict, r->exit_code);
 	else
 		snprintf(what, sizeof(what), "%s", r->verdict);
-	if (asprintf(&line, "stockade: %s after %.3f s wall, %.3f s CPU", what,
-		     r->wall_seconds, r->user_seconds + r->system_seconds) < 0)
+	char peak[48] = "";
+	json_t *bytes =
+		r->memory ? json_object_get(r->memory, "peak_bytes") : NULL;
+	if (bytes)
+		snprintf(peak, sizeof(peak), ", peak %.1f MiB",
+			 (double)json_integer_value(bytes) / (1 << 20));
+	if (asprintf(&line, "stockade: %s after %.3f s wall, %.3f s CPU%s",
+		     what, r->wall_seconds, r->user_seconds + r->system_seconds,
+		     peak) < 0)
 		return NULL;
 	return line;
 }

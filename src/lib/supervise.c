@@ -633,7 +633,8 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	/* Root mode: a cgroup of its own for the run's limits and figures.
 	 * Without privilege there is none to write (until delegation), and
 	 * the record says so. */
-	struct cgroup_run cg = {.v2_fd = -1};
+	struct cgroup_run cg = {.v2_fd = -1,
+				.memory_required = policy->memory_asked};
 	bool have_cg = false;
 	if (r == 0 && plan.cgroup) {
 		r = cgroup_create(&cg, policy->limits[STK_LIMIT_MEMORY],

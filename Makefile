@@ -116,6 +116,7 @@ demo: deps
 bench: all
 	bench/spawn.sh --stockade $(BUILD)/stockade
 	bench/syscall.sh --stockade $(BUILD)/stockade
+	bench/limits.sh --stockade $(BUILD)/stockade
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \

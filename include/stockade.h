@@ -124,6 +124,12 @@ int stk_policy_set_env(struct stk_policy *p, const char *name,
 		       const char *value, struct stk_error **err);
 int stk_policy_set_hostname(struct stk_policy *p, const char *name,
 			    struct stk_error **err);
+/* Makes the run's cgroup under DIR, an absolute path to a cgroup v2 group
+ * the caller may write (a delegated subtree), so that a run without
+ * privilege still has cgroup limits and accounting.  The caller must
+ * itself live inside that subtree. */
+int stk_policy_set_cgroup_parent(struct stk_policy *p, const char *dir,
+				 struct stk_error **err);
 /* Where the sandbox's stdin comes from and where its stdout and stderr go
  * (the supervisor copies them through pipes).  Defaults: 0, 1, 2. */
 int stk_policy_set_stdio(struct stk_policy *p, int in, int out, int err_fd,

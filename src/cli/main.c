@@ -51,6 +51,8 @@ static const char usage_text[] =
 	"  --memory SIZE         memory of the whole run, no swap (default "
 	"1G)\n"
 	"  --cpu-time DURATION   CPU time of the whole run\n"
+	"  --cgroup-parent DIR   make the run's cgroup under DIR, a cgroup v2\n"
+	"                        group delegated to us (without root)\n"
 	"  --record FILE         write the JSON run record to FILE\n"
 	"  -v                    print a one-line summary on stderr\n"
 	"  -h, --help            show this help\n"
@@ -149,6 +151,7 @@ enum {
 	OPT_STACK,
 	OPT_MEMORY,
 	OPT_CPU_TIME,
+	OPT_CGROUP_PARENT,
 };
 
 static const struct option run_options[] = {
@@ -171,6 +174,7 @@ static const struct option run_options[] = {
 	{"stack", required_argument, NULL, OPT_STACK},
 	{"memory", required_argument, NULL, OPT_MEMORY},
 	{"cpu-time", required_argument, NULL, OPT_CPU_TIME},
+	{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -272,6 +276,9 @@ static void apply_option(struct stk_policy *p, int opt, char *arg)
 		break;
 	case OPT_HOSTNAME:
 		r = stk_policy_set_hostname(p, arg, &err);
+		break;
+	case OPT_CGROUP_PARENT:
+		r = stk_policy_set_cgroup_parent(p, arg, &err);
 		break;
 	case OPT_ALLOW:
 		r = stk_policy_allow(p, arg, &err);

@@ -6,7 +6,9 @@
  *   v2      one unified tree with the memory and pids controllers;
  *   hybrid  a v2 tree without them (it still gives cgroup.kill and
  *           cpu.stat) beside v1 memory and pids hierarchies - this host;
- *   v1      v1 hierarchies only.
+ *   v1      v1 hierarchies only;
+ *   v2 (delegated)  with --cgroup-parent, a v2 group the caller was
+ *           given (no root needed), and what controllers it hands down.
  * The run's groups are made under a "stockade" group of each hierarchy,
  * named after the supervisor's pid; groups of a supervisor that died are
  * removed by the next run.  The child starts inside the v2 group
@@ -57,6 +59,16 @@ static int write_file(const char *dir, const char *file, const char *text)
 	return 0;
 }
 
+/* A short file's text, "" when it cannot be read. */
+static void read_text(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
 /* The value of "key N" in a flat keyed file, or of a single-number file
  * when key is NULL. */
 static bool read_value(const char *dir, const char *file, const char *key,
@@ -105,7 +117,28 @@ static void remove_stale(const char *parent)
 		closedir(d);
 }
 
-/* parent/stockade/run-PID-N, the stockade group made on demand. */
+/* parent/name, after removing the stale groups beside it.  step names
+ * what is at fault in the error: "cgroup", or the option that gave the
+ * parent. */
+static int new_group(const char *parent, const char *name, const char *step,
+		     char **out, struct stk_error **err)
+{
+	remove_stale(parent);
+	if (asprintf(out, "%s/%s", parent, name) < 0) {
+		*out = NULL;
+		return stk_error_set(err, ENOMEM, step, "out of memory");
+	}
+	if (mkdir(*out, 0755) < 0) {
+		int r = stk_error_set(err, errno, step, "%s: mkdir %s: %s",
+				      step, *out, strerror(errno));
+		free(*out);
+		*out = NULL;
+		return r;
+	}
+	return 0;
+}
+
+/* root/stockade/run-PID-N, the stockade group made on demand. */
 static int make_group(const char *root, const char *name, char **out,
 		      struct stk_error **err)
 {
@@ -114,19 +147,16 @@ static int make_group(const char *root, const char *name, char **out,
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
 		return stk_error_set(err, errno, "cgroup", "mkdir %s: %s",
 				     parent, strerror(errno));
-	remove_stale(parent);
-	if (asprintf(out, "%s/%s", parent, name) < 0) {
-		*out = NULL;
-		return stk_error_set(err, ENOMEM, "cgroup", "out of memory");
-	}
-	if (mkdir(*out, 0755) < 0) {
-		int r = stk_error_set(err, errno, "cgroup", "mkdir %s: %s",
-				      *out, strerror(errno));
-		free(*out);
-		*out = NULL;
-		return r;
-	}
-	return 0;
+	return new_group(parent, name, "cgroup", out, err);
+}
+
+/* The v2 group's directory, for CLONE_INTO_CGROUP. */
+static int open_v2(struct cgroup_run *cg, struct stk_error **err)
+{
+	cg->v2_fd = open(cg->v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return cg->v2_fd < 0 ? stk_error_set(err, errno, "cgroup", "%s: %s",
+					     cg->v2, strerror(errno))
+			     : 0;
 }
 
 static int set_limit(const char *dir, const char *file, uint64_t value,
@@ -140,6 +170,67 @@ static int set_limit(const char *dir, const char *file, uint64_t value,
 		     : 0;
 }
 
+/* Memory without swap: past the limit the kernel's OOM killer acts
+ * inside the group, which the record reports.  A limit asked for that no
+ * controller can hold is an error; the default gives way. */
+static int write_limits(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
+			struct stk_error **err)
+{
+	int r = 0;
+	if (memory && cg->memory_v2) {
+		r = set_limit(cg->v2, "memory.max", memory, err);
+		char swap[512];
+		snprintf(swap, sizeof(swap), "%s/memory.swap.max", cg->v2);
+		if (r == 0 && exists(swap))
+			r = set_limit(cg->v2, "memory.swap.max", 0, err);
+	} else if (memory && cg->v1[CG_MEMORY]) {
+		r = set_limit(cg->v1[CG_MEMORY], "memory.limit_in_bytes",
+			      memory, err);
+		char memsw[512];
+		snprintf(memsw, sizeof(memsw), "%s/memory.memsw.limit_in_bytes",
+			 cg->v1[CG_MEMORY]);
+		if (r == 0 && exists(memsw))
+			r = set_limit(cg->v1[CG_MEMORY],
+				      "memory.memsw.limit_in_bytes", memory,
+				      err);
+	} else if (memory && cg->memory_required) {
+		r = cg->parent ? stk_error_set(err, EOPNOTSUPP, "--memory",
+					       "--memory: the memory "
+					       "controller is not delegated "
+					       "to %s",
+					       cg->parent)
+			       : stk_error_set(err, EOPNOTSUPP, "--memory",
+					       "--memory: no memory controller "
+					       "on this host");
+	}
+	if (r == 0 && tasks) {
+		const char *dir = cg->pids_v2 ? cg->v2 : cg->v1[CG_PIDS];
+		if (dir)
+			r = set_limit(dir, "pids.max", tasks, err);
+	}
+	return r;
+}
+
+/* --cgroup-parent: the run's group straight under a v2 group the caller
+ * may write, such as the subtree systemd delegates to a user; only the
+ * controllers the delegation hands down can limit. */
+static int create_under(struct cgroup_run *cg, const char *name,
+			struct stk_error **err)
+{
+	char enabled[256];
+	write_file(cg->parent, "cgroup.subtree_control", "+memory +pids");
+	read_text(cg->parent, "cgroup.subtree_control", enabled,
+		  sizeof(enabled));
+	cg->memory_v2 = strstr(enabled, "memory");
+	cg->pids_v2 = strstr(enabled, "pids");
+	cg->layout = "v2 (delegated)";
+	int r = new_group(cg->parent, name, "--cgroup-parent", &cg->v2, err);
+	return r < 0 ? r : open_v2(cg, err);
+}
+
+static int create_on_host(struct cgroup_run *cg, const char *top,
+			  const char *name, struct stk_error **err);
+
 int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 		  struct stk_error **err)
 {
@@ -152,9 +243,22 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 	static unsigned counter;
 	char name[64];
 	snprintf(name, sizeof(name), "run-%d-%u", (int)getpid(), counter++);
-	bool required = cg->memory_required;
-	*cg = (struct cgroup_run){.v2_fd = -1, .memory_required = required};
+	*cg = (struct cgroup_run){.v2_fd = -1,
+				  .memory_required = cg->memory_required,
+				  .parent = cg->parent};
+	int r = cg->parent ? create_under(cg, name, err)
+			   : create_on_host(cg, top, name, err);
+	if (r == 0)
+		r = write_limits(cg, memory, tasks, err);
+	if (r < 0)
+		cgroup_destroy(cg);
+	return r;
+}
 
+/* The groups of every hierarchy the host has: v2, hybrid or v1. */
+static int create_on_host(struct cgroup_run *cg, const char *top,
+			  const char *name, struct stk_error **err)
+{
 	char unified[256], probe[300];
 	snprintf(unified, sizeof(unified), "%s/unified", top);
 	snprintf(probe, sizeof(probe), "%s/cgroup.controllers", top);
@@ -163,15 +267,9 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 	if (!v2root && exists(probe))
 		v2root = unified;
 	char controllers[256] = "";
-	if (v2root) {
-		char path[512];
-		snprintf(path, sizeof(path), "%s/cgroup.controllers", v2root);
-		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n =
-			fd < 0 ? -1
-			       : read(fd, controllers, sizeof(controllers) - 1);
-		controllers[n > 0 ? n : 0] = '\0';
-	}
+	if (v2root)
+		read_text(v2root, "cgroup.controllers", controllers,
+			  sizeof(controllers));
 	cg->memory_v2 = v2root && strstr(controllers, "memory");
 	cg->pids_v2 = v2root && strstr(controllers, "pids");
 	cg->layout = cg->memory_v2 ? "v2" : v2root ? "hybrid" : "v1";
@@ -190,14 +288,8 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 			write_file(parent, "cgroup.subtree_control", enable);
 		}
 		r = make_group(v2root, name, &cg->v2, err);
-		if (r == 0) {
-			cg->v2_fd =
-				open(cg->v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			if (cg->v2_fd < 0)
-				r = stk_error_set(err, errno, "cgroup",
-						  "%s: %s", cg->v2,
-						  strerror(errno));
-		}
+		if (r == 0)
+			r = open_v2(cg, err);
 	}
 	for (int c = 0; r == 0 && c < CG_V1_COUNT; c++) {
 		/* A v2 group counts CPU already (cpu.stat, always there). */
@@ -211,37 +303,6 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 			continue;
 		r = make_group(root, name, &cg->v1[c], err);
 	}
-
-	/* Memory without swap: past the limit the kernel's OOM killer acts
-	 * inside the group, which the record reports. */
-	if (r == 0 && memory && cg->memory_v2) {
-		r = set_limit(cg->v2, "memory.max", memory, err);
-		char swap[512];
-		snprintf(swap, sizeof(swap), "%s/memory.swap.max", cg->v2);
-		if (r == 0 && exists(swap))
-			r = set_limit(cg->v2, "memory.swap.max", 0, err);
-	} else if (r == 0 && memory && cg->v1[CG_MEMORY]) {
-		r = set_limit(cg->v1[CG_MEMORY], "memory.limit_in_bytes",
-			      memory, err);
-		char memsw[512];
-		snprintf(memsw, sizeof(memsw), "%s/memory.memsw.limit_in_bytes",
-			 cg->v1[CG_MEMORY]);
-		if (r == 0 && exists(memsw))
-			r = set_limit(cg->v1[CG_MEMORY],
-				      "memory.memsw.limit_in_bytes", memory,
-				      err);
-	} else if (r == 0 && memory && cg->memory_required) {
-		r = stk_error_set(err, EOPNOTSUPP, "--memory",
-				  "--memory: no memory controller on this "
-				  "host");
-	}
-	if (r == 0 && tasks) {
-		const char *dir = cg->pids_v2 ? cg->v2 : cg->v1[CG_PIDS];
-		if (dir)
-			r = set_limit(dir, "pids.max", tasks, err);
-	}
-	if (r < 0)
-		cgroup_destroy(cg);
 	return r;
 }
 

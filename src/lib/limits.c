@@ -77,9 +77,9 @@ int limits_apply(const struct plan *plan, struct report *fail)
 {
 	for (int i = 0; i < STK_LIMIT_COUNT; i++) {
 		int resource = stk_limits[i].resource;
-		/* Without a cgroup, memory falls back to the address space
-		 * of each process, when the caller asked for a limit. */
-		if (i == STK_LIMIT_MEMORY && !plan->cgroup &&
+		/* Without a memory cgroup, memory falls back to the address
+		 * space of each process, when the caller asked for a limit. */
+		if (i == STK_LIMIT_MEMORY && !plan->cg_memory &&
 		    plan->memory_asked)
 			resource = RLIMIT_AS;
 		/* CPU time: whole seconds per process, a backstop a second
@@ -96,7 +96,7 @@ int limits_apply(const struct plan *plan, struct report *fail)
 		/* With a pids cgroup, the kernel's count of the whole run
 		 * decides (tasks-limit); the rlimit, per user, stays a
 		 * backstop above it. */
-		if (i == STK_LIMIT_TASKS && plan->cgroup)
+		if (i == STK_LIMIT_TASKS && plan->cg_pids)
 			rl.rlim_cur = rl.rlim_max = plan->limits[i] + 16;
 		if (setrlimit(resource, &rl) < 0)
 			return step_failed(fail, STEP_RLIMITS, i, errno);

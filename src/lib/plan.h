@@ -128,7 +128,8 @@ struct plan {
 	struct filter filter; /* owned; the payload loads it */
 	struct landlock_plan landlock;
 	uint64_t limits[STK_LIMIT_COUNT]; /* copied from the policy */
-	bool cgroup;			  /* the run has a cgroup (root mode) */
+	bool cgroup;			  /* the run has a cgroup */
+	bool cg_memory, cg_pids;	  /* and it limits memory, tasks */
 	bool memory_asked;		  /* the caller set --memory */
 	int listener; /* the payload's seccomp listener, for init */
 };

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 /* What every program needs and nothing more: the read-only system tree and
@@ -131,6 +133,7 @@ void stk_policy_free(struct stk_policy *p)
 	free(p->denied);
 	free(p->workdir);
 	free(p->hostname);
+	free(p->cgroup_parent);
 	free(p);
 }
 
@@ -437,6 +440,18 @@ static bool valid_hostname(const char *name)
 	return true;
 }
 
+/* *slot = a copy of value, the old one freed; option names the error. */
+static int replace_string(char **slot, const char *value, const char *option,
+			  struct stk_error **err)
+{
+	char *copy = strdup(value);
+	if (!copy)
+		return stk_error_set(err, ENOMEM, option, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
 int stk_policy_set_hostname(struct stk_policy *p, const char *name,
 			    struct stk_error **err)
 {
@@ -446,13 +461,20 @@ int stk_policy_set_hostname(struct stk_policy *p, const char *name,
 				     "(labels of letters, digits and inner "
 				     "'-', joined by '.', 64 bytes at most)",
 				     name ? name : "");
-	char *h = strdup(name);
-	if (!h)
-		return stk_error_set(err, ENOMEM, "--hostname",
-				     "out of memory");
-	free(p->hostname);
-	p->hostname = h;
-	return 0;
+	return replace_string(&p->hostname, name, "--hostname", err);
+}
+
+int stk_policy_set_cgroup_parent(struct stk_policy *p, const char *dir,
+				 struct stk_error **err)
+{
+	struct statfs fs;
+	if (!dir || dir[0] != '/' || statfs(dir, &fs) < 0 ||
+	    fs.f_type != CGROUP2_SUPER_MAGIC)
+		return stk_error_set(err, EINVAL, "--cgroup-parent",
+				     "--cgroup-parent: \"%s\" is not the "
+				     "absolute path of a cgroup v2 group",
+				     dir ? dir : "");
+	return replace_string(&p->cgroup_parent, dir, "--cgroup-parent", err);
 }
 
 int stk_policy_set_stdio(struct stk_policy *p, int in, int out, int err_fd,

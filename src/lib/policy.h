@@ -70,6 +70,7 @@ struct stk_policy {
 	enum stk_on_deny on_deny;
 	uint64_t limits[STK_LIMIT_COUNT]; /* 0: none */
 	bool memory_asked;		  /* --memory given, not the default */
+	char *cgroup_parent;		  /* owned; a delegated v2 group */
 };
 
 struct limit_info {

@@ -130,11 +130,11 @@ static json_t *limits_json(const struct plan *plan)
 		bool on = plan->limits[i] || li->resource >= 0;
 		/* Without a cgroup: memory per process, if asked; tasks
 		 * counted per user namespace only. */
-		if (i == STK_LIMIT_MEMORY && !plan->cgroup) {
+		if (i == STK_LIMIT_MEMORY && !plan->cg_memory) {
 			on = plan->memory_asked;
-			by = "RLIMIT_AS (no cgroup: each process's address "
-			     "space)";
-		} else if (i == STK_LIMIT_TASKS && plan->cgroup) {
+			by = "RLIMIT_AS (no memory cgroup: each process's "
+			     "address space)";
+		} else if (i == STK_LIMIT_TASKS && plan->cg_pids) {
 			by = "cgroup pids.max (RLIMIT_NPROC above it as a "
 			     "backstop)";
 		}
@@ -249,9 +249,14 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		"seccomp", seccomp_json(policy, plan), /**/
 		"landlock", landlock_json(plan),       /**/
 		"cgroup", "applied", 0, "reason", "not created yet");
+	record_limits(rec, plan);
+	return rec->command && rec->enforced ? 0 : -ENOMEM;
+}
+
+void record_limits(struct stk_record *rec, const struct plan *plan)
+{
 	if (rec->enforced)
 		json_object_set_new(rec->enforced, "limits", limits_json(plan));
-	return rec->command && rec->enforced ? 0 : -ENOMEM;
 }
 
 void record_fail(struct stk_record *rec, const struct stk_error *err,

@@ -492,6 +492,17 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, const struct cgroup_run *cg,
 			close(relay[1]);
 		close(sync_pipe[1]), close(report[0]), close(out[0]),
 			close(errp[0]);
+		/* Moving into a delegated group needs write access to the
+		 * common ancestor's cgroup.procs: the caller must already
+		 * live in the subtree. */
+		if (saved == EACCES && cg && cg->parent)
+			return stk_error_set(
+				err, saved, "--cgroup-parent",
+				"--cgroup-parent: cannot start the "
+				"run in %s: this process must "
+				"itself be inside that group's "
+				"subtree",
+				cg->parent);
 		return stk_error_set(err, saved, "clone3",
 				     "creating the sandbox's namespaces: %s",
 				     strerror(saved));

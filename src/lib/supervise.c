@@ -66,7 +66,7 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 		      int *uid_lock, struct stk_error **err)
 {
 	plan->argv = policy->argv;
-	plan->cgroup = geteuid() == 0;
+	plan->cgroup = geteuid() == 0 || policy->cgroup_parent;
 	plan->memory_asked = policy->memory_asked;
 	memcpy(plan->limits, policy->limits, sizeof(plan->limits));
 	plan->workdir = policy->workdir;
@@ -108,16 +108,16 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	return r;
 }
 
-/* Copies what the sandbox wrote to where the caller wants it.  A caller
- * that stopped reading (EPIPE) loses the rest; the pipe is still drained
- * so that the sandbox never blocks on it. */
 /* What the sandbox wrote on one stream, and the budget both share. */
 struct stream {
 	bool broken;	/* our reader went away */
 	uint64_t bytes; /* passed on */
 };
 
-/* Returns false when the output limit was reached: the rest is cut. */
+/* Copies what the sandbox wrote to where the caller wants it.  A caller
+ * that stopped reading (EPIPE) loses the rest; the pipe is still drained
+ * so that the sandbox never blocks on it.  Returns false when the output
+ * limit was reached: the rest is cut. */
 static bool pump(int *from, int to, struct stream *st, uint64_t *budget)
 {
 	char buf[65536];
@@ -630,16 +630,21 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	if (r == 0 && policy->limits[STK_LIMIT_WALL_TIME])
 		r = arm_timer(&l.timer, policy->limits[STK_LIMIT_WALL_TIME],
 			      err);
-	/* Root mode: a cgroup of its own for the run's limits and figures.
-	 * Without privilege there is none to write (until delegation), and
-	 * the record says so. */
+	/* Root mode, or a delegated parent: a cgroup of its own for the
+	 * run's limits and figures.  Without either there is none to write,
+	 * and the record says so; a limit its controllers lack falls back
+	 * to an rlimit, recorded as such. */
 	struct cgroup_run cg = {.v2_fd = -1,
-				.memory_required = policy->memory_asked};
+				.memory_required = policy->memory_asked,
+				.parent = policy->cgroup_parent};
 	bool have_cg = false;
 	if (r == 0 && plan.cgroup) {
 		r = cgroup_create(&cg, policy->limits[STK_LIMIT_MEMORY],
 				  policy->limits[STK_LIMIT_TASKS], err);
 		have_cg = r == 0;
+		plan.cg_memory = have_cg && (cg.memory_v2 || cg.v1[CG_MEMORY]);
+		plan.cg_pids = have_cg && (cg.pids_v2 || cg.v1[CG_PIDS]);
+		record_limits(rec, &plan);
 	}
 	uint64_t cpu_ns = policy->limits[STK_LIMIT_CPU_TIME];
 	if (r == 0 && have_cg && cpu_ns) {

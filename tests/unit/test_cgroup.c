@@ -190,12 +190,40 @@ static void test_v1_and_refusal(void **state)
 	cgroup_destroy(&cg);
 }
 
+/* --cgroup-parent: the run's group straight under the given group, its
+ * controllers asked for and the limits written there.  (What a delegation
+ * without a controller does is the end-to-end tests': a plain file takes
+ * any write.) */
+static void test_delegated(void **state)
+{
+	(void)state;
+	char parent[PATH_MAX];
+	sub(parent, top, "user.slice");
+	struct cgroup_run cg = {.parent = parent};
+	struct stk_error *err = NULL;
+	assert_int_equal(
+		cgroup_create_at(&cg, "/nonexistent", 32 << 20, 8, &err), 0);
+	assert_string_equal(cg.layout, "v2 (delegated)");
+	assert_true(cg.memory_v2 && cg.pids_v2);
+	assert_true(cg.v2_fd >= 0);
+	assert_memory_equal(cg.v2, parent, strlen(parent));
+	char text[64];
+	get(parent, "cgroup.subtree_control", text, sizeof(text));
+	assert_string_equal(text, "+memory +pids");
+	get(cg.v2, "memory.max", text, sizeof(text));
+	assert_string_equal(text, "33554432");
+	get(cg.v2, "pids.max", text, sizeof(text));
+	assert_string_equal(text, "8");
+	cgroup_destroy(&cg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v2),
 		cmocka_unit_test(test_hybrid),
 		cmocka_unit_test(test_v1_and_refusal),
+		cmocka_unit_test(test_delegated),
 	};
 	return cmocka_run_group_tests(tests, make_top, remove_top);
 }

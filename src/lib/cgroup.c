@@ -363,8 +363,15 @@ void cgroup_destroy(struct cgroup_run *cg)
 {
 	if (cg->v2_fd >= 0)
 		close(cg->v2_fd);
-	/* Every process of the run is reaped by now; an rmdir that finds
+	/* Every process of the run is dead by now: the pid namespace ended
+	 * with its init.  cgroup.kill (v2, Linux 5.14) is the second line,
+	 * against any the namespace did not hold.  An rmdir that then finds
 	 * the group busy means the kernel has not finished removing one. */
+	char kill_file[1024];
+	snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill",
+		 cg->v2 ? cg->v2 : "");
+	if (cg->v2 && exists(kill_file))
+		write_file(cg->v2, "cgroup.kill", "1");
 	char *dirs[CG_V1_COUNT + 1] = {cg->v2};
 	for (int c = 0; c < CG_V1_COUNT; c++)
 		dirs[c + 1] = cg->v1[c];

@@ -1,7 +1,7 @@
 """Nothing is left behind on the host after many runs."""
 from support import describe, leftovers, pids_of_uids, snapshot, unique
 
-RUNS = 100
+RUNS = 200
 
 
 def test_nothing_left_behind_after_many_runs(stockade, mode):

@@ -344,8 +344,10 @@ void cgroup_usage(const struct cgroup_run *cg, struct cgroup_usage *u)
 			   &u->oom_kills);
 	}
 	const char *pids = cg->pids_v2 ? cg->v2 : cg->v1[CG_PIDS];
-	if (pids)
+	if (pids) {
 		read_value(pids, "pids.events", "max", &u->pids_max_hits);
+		u->tasks = read_value(pids, "pids.peak", NULL, &u->tasks_peak);
+	}
 }
 
 uint64_t cgroup_cpu_us(const struct cgroup_run *cg)

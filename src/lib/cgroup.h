@@ -29,6 +29,8 @@ struct cgroup_usage {
 	uint64_t memory_peak; /* bytes */
 	uint64_t oom_kills;
 	uint64_t pids_max_hits; /* forks refused by the task limit */
+	bool tasks;		/* the run has a pids group with pids.peak */
+	uint64_t tasks_peak;	/* most tasks at once */
 	const char *peak_from;	/* the file the peak came from */
 };
 

@@ -111,6 +111,12 @@ void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
 					  u->peak_from, "oom_kills",
 					  (json_int_t)u->oom_kills)
 			      : NULL;
+	json_decref(rec->tasks);
+	rec->tasks = u && u->tasks ? json_pack("{s:I, s:I}", "peak",
+					       (json_int_t)u->tasks_peak,
+					       "refused_forks",
+					       (json_int_t)u->pids_max_hits)
+				   : NULL;
 }
 
 void record_output(struct stk_record *rec, uint64_t out, uint64_t err, bool cut)
@@ -372,6 +378,8 @@ char *stk_record_to_json(const struct stk_record *r)
 			    r->output ? json_incref(r->output) : json_null());
 	json_object_set_new(doc, "memory",
 			    r->memory ? json_incref(r->memory) : json_null());
+	json_object_set_new(doc, "tasks",
+			    r->tasks ? json_incref(r->tasks) : json_null());
 	json_t *cpu = json_object_get(doc, "cpu");
 	if (cpu && r->cpu_from)
 		json_object_set_new(cpu, "from", json_string(r->cpu_from));
@@ -421,6 +429,7 @@ void stk_record_free(struct stk_record *r)
 	json_decref(r->denied);
 	json_decref(r->output);
 	json_decref(r->memory);
+	json_decref(r->tasks);
 	free(r->killed_for);
 	stk_error_free(r->error);
 	free(r);

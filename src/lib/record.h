@@ -28,6 +28,7 @@ struct stk_record {
 	json_t *output;		 /* owned; bytes passed on, cut or not */
 	const char *cpu_from;	 /* static: where the CPU figures came from */
 	json_t *memory;		 /* owned; peak and OOM kills, or NULL */
+	json_t *tasks;		 /* owned; peak and refused forks, or NULL */
 };
 
 /* Fills the parts known before the start: command, mode, ids, enforced. */

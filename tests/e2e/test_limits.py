@@ -58,6 +58,18 @@ except OSError as e:
     assert forks < 20 and err == 11, cp.stdout  # EAGAIN before the 20th task
     if mode == "root":  # the pids cgroup refused the forks: a kernel fact
         assert rec["verdict"] == "tasks-limit", describe(cp, rec)
+        assert rec["tasks"]["refused_forks"] >= 1, rec["tasks"]
+        assert rec["tasks"]["peak"] <= 20, rec["tasks"]
+
+
+def test_peak_tasks(run, mode):
+    cp, rec = run(["--", "/bin/sh", "-c", "for i in 1 2 3 4; do sleep 0.3 & done; wait"])
+    assert cp.returncode == 0, describe(cp, rec)
+    if mode == "root":
+        # init, the shell and its four sleeps, at once; nothing refused.
+        assert rec["tasks"] == {"peak": 6, "refused_forks": 0}, rec["tasks"]
+    else:  # no pids cgroup without privilege
+        assert rec["tasks"] is None, rec["tasks"]
 
 
 def test_wall_time_kills_the_run(run):

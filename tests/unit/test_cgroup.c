@@ -107,6 +107,7 @@ static void test_v2(void **state)
 	put(cg.v2, "memory.events",
 	    "low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\n");
 	put(cg.v2, "pids.events", "max 5\n");
+	put(cg.v2, "pids.peak", "7\n");
 	put(cg.v2, "cpu.stat",
 	    "usage_usec 1500\nuser_usec 1000\n"
 	    "system_usec 500\n");
@@ -118,6 +119,8 @@ static void test_v2(void **state)
 	assert_int_equal(u.memory_peak, 1048576);
 	assert_int_equal(u.oom_kills, 2);
 	assert_int_equal(u.pids_max_hits, 5);
+	assert_true(u.tasks);
+	assert_int_equal(u.tasks_peak, 7);
 	assert_int_equal(cgroup_cpu_us(&cg), 1500);
 	assert_string_equal(u.peak_from, "memory.peak");
 	cgroup_destroy(&cg);

@@ -498,10 +498,9 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, const struct cgroup_run *cg,
 		if (saved == EACCES && cg && cg->parent)
 			return stk_error_set(
 				err, saved, "--cgroup-parent",
-				"--cgroup-parent: cannot start the "
-				"run in %s: this process must "
-				"itself be inside that group's "
-				"subtree",
+				"--cgroup-parent: cannot start the run in %s: "
+				"this process must itself be inside that "
+				"group's subtree",
 				cg->parent);
 		return stk_error_set(err, saved, "clone3",
 				     "creating the sandbox's namespaces: %s",

@@ -32,21 +32,11 @@
 set -euo pipefail
 
 ROUNDS=5
-RUNS=20
+COUNT=20
 STOCKADE="$(dirname "$0")/../build/stockade"
-usage() { echo "usage: bench/limits.sh [--rounds N] [--runs M] [--stockade PATH]" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--rounds) [ $# -ge 2 ] || usage; ROUNDS="$2"; shift 2 ;;
-	--runs) [ $# -ge 2 ] || usage; RUNS="$2"; shift 2 ;;
-	--stockade) [ $# -ge 2 ] || usage; STOCKADE="$2"; shift 2 ;;
-	-h | --help) usage ;;
-	*) echo "limits.sh: unknown argument: $1" >&2; usage ;;
-	esac
-done
-[[ "$ROUNDS" =~ ^[1-9][0-9]*$ && "$RUNS" =~ ^[1-9][0-9]*$ ]] ||
-	{ echo "limits.sh: --rounds and --runs take positive integers" >&2; exit 2; }
-[ -x "$STOCKADE" ] || { echo "limits.sh: no stockade binary at $STOCKADE (run 'make' first, or pass --stockade PATH)" >&2; exit 2; }
+. "$(dirname "$0")/options.sh"
+bench_options limits.sh runs "$@"
+RUNS=$COUNT
 [ "$(id -u)" = 0 ] || { echo "limits.sh: run as root (root mode is what makes the cgroup)" >&2; exit 2; }
 PY=/usr/bin/python3
 for t in "$PY" setpriv gcc; do

@@ -35,24 +35,11 @@
 set -euo pipefail
 
 ROUNDS=5
-RUNS=20
+COUNT=20
 STOCKADE="$(dirname "$0")/../build/stockade"
-usage() { echo "usage: bench/spawn.sh [--rounds N] [--runs M] [--stockade PATH]" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--rounds) [ $# -ge 2 ] || usage; ROUNDS="$2"; shift 2 ;;
-	--runs) [ $# -ge 2 ] || usage; RUNS="$2"; shift 2 ;;
-	--stockade) [ $# -ge 2 ] || usage; STOCKADE="$2"; shift 2 ;;
-	-h | --help) usage ;;
-	*) echo "spawn.sh: unknown argument: $1" >&2; usage ;;
-	esac
-done
-[[ "$ROUNDS" =~ ^[1-9][0-9]*$ && "$RUNS" =~ ^[1-9][0-9]*$ ]] ||
-	{ echo "spawn.sh: --rounds and --runs take positive integers" >&2; exit 2; }
-if [ ! -x "$STOCKADE" ]; then
-	echo "spawn.sh: no stockade binary at $STOCKADE (run 'make' first, or pass --stockade PATH)" >&2
-	exit 2
-fi
+. "$(dirname "$0")/options.sh"
+bench_options spawn.sh runs "$@"
+RUNS=$COUNT
 PY=/usr/bin/python3
 [ -x "$PY" ] || { echo "spawn.sh: $PY is needed (timer and payload)" >&2; exit 2; }
 

@@ -30,24 +30,11 @@
 set -euo pipefail
 
 ROUNDS=5
-CALLS=10000000
+COUNT=10000000
 STOCKADE="$(dirname "$0")/../build/stockade"
-usage() { echo "usage: bench/syscall.sh [--rounds N] [--calls N] [--stockade PATH]" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--rounds) [ $# -ge 2 ] || usage; ROUNDS="$2"; shift 2 ;;
-	--calls) [ $# -ge 2 ] || usage; CALLS="$2"; shift 2 ;;
-	--stockade) [ $# -ge 2 ] || usage; STOCKADE="$2"; shift 2 ;;
-	-h | --help) usage ;;
-	*) echo "syscall.sh: unknown argument: $1" >&2; usage ;;
-	esac
-done
-[[ "$ROUNDS" =~ ^[1-9][0-9]*$ && "$CALLS" =~ ^[1-9][0-9]*$ ]] ||
-	{ echo "syscall.sh: --rounds and --calls take positive integers" >&2; exit 2; }
-if [ ! -x "$STOCKADE" ]; then
-	echo "syscall.sh: no stockade binary at $STOCKADE (run 'make' first, or pass --stockade PATH)" >&2
-	exit 2
-fi
+. "$(dirname "$0")/options.sh"
+bench_options syscall.sh calls "$@"
+CALLS=$COUNT
 command -v gcc >/dev/null 2>&1 || { echo "syscall.sh: gcc is needed" >&2; exit 2; }
 
 TMP="$(mktemp -d)"

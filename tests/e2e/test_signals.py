@@ -1,4 +1,5 @@
 """Signals sent to stockade reach the payload; no process outlives the run."""
+import contextlib
 import json
 import os
 import signal
@@ -28,21 +29,35 @@ def outcome(stockade, proc, record_path, reader):
     return SimpleNamespace(returncode=proc.returncode, args=proc.args, stdout=seen + out, stderr=err), rec
 
 
+@contextlib.contextmanager
+def live_run(stockade, args, marker=None):
+    """Starts `stockade run ARGS`, yields (proc, reader, result) for the test
+    to talk to it, and then fills result.done and result.rec, having killed
+    stockade (by pid) if the test failed midway and, with a marker, checked
+    that no process of the run survived."""
+    path = stockade.new_record_path()
+    proc = stockade.popen(args, path)
+    reader = LineReader(proc.stdout)
+    result = SimpleNamespace(done=None, rec=None)
+    try:
+        yield proc, reader, result
+    except BaseException:
+        proc.kill()  # do not wait for a stuck run
+        raise
+    finally:
+        result.done, result.rec = outcome(stockade, proc, path, reader)
+        if marker:
+            assert_no_survivors(marker)
+
+
 @pytest.mark.parametrize("sig,status", [(signal.SIGTERM, 3), (signal.SIGINT, 4)],
                          ids=["SIGTERM", "SIGINT"])
 def test_signal_forwarded_to_handler(stockade, sig, status):
-    path = stockade.new_record_path()
-    proc = stockade.popen(["--", *python(HANDLER_CODE, str(status))], path)
-    reader = LineReader(proc.stdout)
-    try:
+    with live_run(stockade, ["--", *python(HANDLER_CODE, str(status))]) as (proc, reader, r):
         reader.expect("ready")
         proc.send_signal(sig)
         got = reader.line()
-    except BaseException:
-        proc.kill()  # stockade, by pid: do not wait for a stuck run
-        raise
-    finally:
-        done, rec = outcome(stockade, proc, path, reader)
+    done, rec = r.done, r.rec
     assert rec is not None, "no record" + describe(done, rec)
     assert got == f"got {int(sig)}", describe(done, rec)
     assert done.returncode == status, describe(done, rec)
@@ -52,18 +67,11 @@ def test_signal_forwarded_to_handler(stockade, sig, status):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_kills_sleeping_payload(stockade, sig):
     marker = "100.%d" % int.from_bytes(os.urandom(4), "big")   # sleep 100 s, findable
-    path = stockade.new_record_path()
-    proc = stockade.popen(["--", "/bin/sh", "-c", f"echo ready; exec sleep {marker}"], path)
-    reader = LineReader(proc.stdout)
-    try:
+    args = ["--", "/bin/sh", "-c", f"echo ready; exec sleep {marker}"]
+    with live_run(stockade, args, marker) as (proc, reader, r):
         reader.expect("ready")
         proc.send_signal(sig)
-    except BaseException:
-        proc.kill()  # stockade, by pid: do not wait for a stuck run
-        raise
-    finally:
-        done, rec = outcome(stockade, proc, path, reader)
-        assert_no_survivors(marker)
+    done, rec = r.done, r.rec
     assert done.returncode == 128 + sig, describe(done, rec)
     assert rec is not None, "no record" + describe(done, rec)
     assert (rec["verdict"], rec["signal"], rec["signal_name"], rec["exit_code"]) == \
@@ -88,21 +96,13 @@ STUBBORN_CODE = '''
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_second_signal_kills_the_sandbox(stockade, sig):
     marker = "1000.%d" % int.from_bytes(os.urandom(4), "big")
-    path = stockade.new_record_path()
-    proc = stockade.popen(["--", *python(STUBBORN_CODE, marker)], path)
-    reader = LineReader(proc.stdout)
-    try:
+    with live_run(stockade, ["--", *python(STUBBORN_CODE, marker)], marker) as (proc, reader, r):
         reader.expect("ready")
         proc.send_signal(sig)
         # Only once the first was delivered (signals of one kind do not queue).
         first = reader.line()
         proc.send_signal(sig)
-    except BaseException:
-        proc.kill()  # stockade, by pid: do not wait for a stuck run
-        raise
-    finally:
-        done, rec = outcome(stockade, proc, path, reader)
-        assert_no_survivors(marker)
+    done, rec = r.done, r.rec
     assert first == f"got {int(sig)}", describe(done, rec)
     assert rec is not None, "no record" + describe(done, rec)
     assert rec["verdict"] == "signal", describe(done, rec)

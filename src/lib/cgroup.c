@@ -45,6 +45,26 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+static bool has_file(const char *dir, const char *file)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return exists(path);
+}
+
+/* What to write to cgroup.subtree_control to hand down those of memory
+ * and pids that a group's cgroup.controllers lists; NULL: neither.  A
+ * write naming an absent controller would enable none. */
+static const char *hand_down(const char *controllers)
+{
+	bool memory = strstr(controllers, "memory");
+	bool pids = strstr(controllers, "pids");
+	return memory && pids ? "+memory +pids"
+	       : memory	      ? "+memory"
+	       : pids	      ? "+pids"
+			      : NULL;
+}
+
 static int write_file(const char *dir, const char *file, const char *text)
 {
 	char path[1024];
@@ -179,17 +199,13 @@ static int write_limits(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 	int r = 0;
 	if (memory && cg->memory_v2) {
 		r = set_limit(cg->v2, "memory.max", memory, err);
-		char swap[512];
-		snprintf(swap, sizeof(swap), "%s/memory.swap.max", cg->v2);
-		if (r == 0 && exists(swap))
+		if (r == 0 && has_file(cg->v2, "memory.swap.max"))
 			r = set_limit(cg->v2, "memory.swap.max", 0, err);
 	} else if (memory && cg->v1[CG_MEMORY]) {
 		r = set_limit(cg->v1[CG_MEMORY], "memory.limit_in_bytes",
 			      memory, err);
-		char memsw[512];
-		snprintf(memsw, sizeof(memsw), "%s/memory.memsw.limit_in_bytes",
-			 cg->v1[CG_MEMORY]);
-		if (r == 0 && exists(memsw))
+		if (r == 0 &&
+		    has_file(cg->v1[CG_MEMORY], "memory.memsw.limit_in_bytes"))
 			r = set_limit(cg->v1[CG_MEMORY],
 				      "memory.memsw.limit_in_bytes", memory,
 				      err);
@@ -217,8 +233,11 @@ static int write_limits(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 static int create_under(struct cgroup_run *cg, const char *name,
 			struct stk_error **err)
 {
-	char enabled[256];
-	write_file(cg->parent, "cgroup.subtree_control", "+memory +pids");
+	char given[256], enabled[256];
+	read_text(cg->parent, "cgroup.controllers", given, sizeof(given));
+	const char *enable = hand_down(given);
+	if (enable)
+		write_file(cg->parent, "cgroup.subtree_control", enable);
 	read_text(cg->parent, "cgroup.subtree_control", enabled,
 		  sizeof(enabled));
 	cg->memory_v2 = strstr(enabled, "memory");
@@ -277,12 +296,11 @@ static int create_on_host(struct cgroup_run *cg, const char *top,
 	int r = 0;
 	if (v2root) {
 		/* The controllers must be handed down to our groups. */
-		if (cg->memory_v2 || cg->pids_v2) {
+		const char *enable = hand_down(controllers);
+		if (enable) {
 			char parent[512];
 			snprintf(parent, sizeof(parent), "%s/%s", v2root,
 				 CG_PARENT);
-			const char *enable =
-				cg->pids_v2 ? "+memory +pids" : "+memory";
 			mkdir(parent, 0755);
 			write_file(v2root, "cgroup.subtree_control", enable);
 			write_file(parent, "cgroup.subtree_control", enable);
@@ -369,10 +387,7 @@ void cgroup_destroy(struct cgroup_run *cg)
 	 * with its init.  cgroup.kill (v2, Linux 5.14) is the second line,
 	 * against any the namespace did not hold.  An rmdir that then finds
 	 * the group busy means the kernel has not finished removing one. */
-	char kill_file[1024];
-	snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill",
-		 cg->v2 ? cg->v2 : "");
-	if (cg->v2 && exists(kill_file))
+	if (cg->v2 && has_file(cg->v2, "cgroup.kill"))
 		write_file(cg->v2, "cgroup.kill", "1");
 	char *dirs[CG_V1_COUNT + 1] = {cg->v2};
 	for (int c = 0; c < CG_V1_COUNT; c++)

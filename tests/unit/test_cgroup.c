@@ -202,6 +202,7 @@ static void test_delegated(void **state)
 	(void)state;
 	char parent[PATH_MAX];
 	sub(parent, top, "user.slice");
+	put(parent, "cgroup.controllers", "cpu memory pids\n");
 	struct cgroup_run cg = {.parent = parent};
 	struct stk_error *err = NULL;
 	assert_int_equal(

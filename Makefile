@@ -21,12 +21,13 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -fPIC -D_FORTIFY_SOURCE=2 \
 	-fstack-protector-strong -Iinclude -Isrc/lib
 LDFLAGS ?=
-LIBS := $(shell pkg-config --libs jansson libseccomp 2>/dev/null || echo -ljansson -lseccomp)
+LIBS := $(shell pkg-config --libs jansson libseccomp inih 2>/dev/null || \
+	echo -ljansson -lseccomp -linih)
 # The CLI is linked statically (as a PIE, for ASLR): no loader work and fewer mappings to copy
 # at each clone, 0.3-0.5 ms of a run here (bench/spawn.sh).  The sanitizer
 # runtimes need a dynamic program.
 CLI_LDFLAGS := -static-pie
-CLI_LIBS := -ljansson -lseccomp
+CLI_LIBS := -ljansson -lseccomp -linih
 
 ifeq ($(SAN),1)
 CLI_LDFLAGS :=
@@ -54,9 +55,25 @@ $(BUILD)/cli/%.o: src/cli/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# Where profiles are looked for before the built-in ones.
+$(BUILD)/lib/profile.o: CFLAGS += -DSTK_PROFILE_DIRS='"/etc/stockade/profiles:$(PREFIX)/share/stockade/profiles"'
+
+# The profiles of profiles/, built into the library so that the CLI has
+# them wherever it is copied (src/lib/profile.c).
+PROFILES := $(sort $(wildcard profiles/*.conf))
+$(BUILD)/mkprofiles: tools/mkprofiles.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/profiles.c: $(BUILD)/mkprofiles $(PROFILES)
+	$(BUILD)/mkprofiles $(PROFILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/lib/profiles.o: $(BUILD)/profiles.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
 # The seccomp programs of the common policies, built once here by the
 # library's own code rather than at every run (src/lib/seccomp.c).
-$(BUILD)/mkfilters: tools/mkfilters.c $(LIB_OBJ)
+$(BUILD)/mkfilters: tools/mkfilters.c $(LIB_OBJ) $(BUILD)/lib/profiles.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/prebuilt.c: $(BUILD)/mkfilters
@@ -65,7 +82,7 @@ $(BUILD)/prebuilt.c: $(BUILD)/mkfilters
 $(BUILD)/lib/prebuilt.o: $(BUILD)/prebuilt.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-LIB_ALL := $(LIB_OBJ) $(BUILD)/lib/prebuilt.o
+LIB_ALL := $(LIB_OBJ) $(BUILD)/lib/prebuilt.o $(BUILD)/lib/profiles.o
 
 $(BUILD)/libstockade.a: $(LIB_ALL)
 	rm -f $@
@@ -128,20 +145,30 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libstockade.so
 	install -m 0644 include/stockade.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 docs/stockade.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/stockade/profiles
+	install -m 0644 docs/stockade-profile.5 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(PROFILES) $(DESTDIR)$(PREFIX)/share/stockade/profiles/
 
 # libFuzzer over the parsers (fuzz/); FUZZ_SECONDS per harness.
 FUZZ_SECONDS ?= 10
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-Iinclude -Isrc/lib
-build-fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIB_SRC) $(BUILD)/prebuilt.c
+FUZZERS := parse profile
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/prebuilt.c \
+		$(BUILD)/profiles.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBS)
 
-fuzz: build-fuzz/fuzz_parse
-	@mkdir -p build-fuzz/corpus
+# fuzz_parse starts from fuzz/seeds, fuzz_profile from the shipped profiles.
+fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
+	@mkdir -p build-fuzz/corpus-parse build-fuzz/corpus-profile
 	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) \
-		-print_final_stats=1 build-fuzz/corpus fuzz/seeds
+		-print_final_stats=1 build-fuzz/corpus-parse fuzz/seeds
+	build-fuzz/fuzz_profile -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 build-fuzz/corpus-profile profiles
 
 format:
 	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \

@@ -1,7 +1,7 @@
 /* fuzz_parse - libFuzzer harness for the parsers the caller's input
- * reaches: sizes, durations, paths, and the policy setters that validate
- * names and destinations (the same ones profiles and the service will
- * feed).  Each input is one string; its first byte picks the parser.
+ * reaches: sizes, durations, paths, the policy setters that validate
+ * names and destinations, and stk_policy_set_option, which profiles and
+ * the service feed.  Each input is one string; its first byte picks the parser.
  *
  *   make fuzz            builds build-fuzz/fuzz_parse and runs it briefly */
 #include "stockade.h"
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t value = 0;
 	char out[4096];
 	struct stk_policy *p = NULL;
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0:
 		stk_parse_size(text, &value, &err);
 		break;
@@ -56,6 +56,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p && stk_policy_deny(p, text, &err) == 0)
 			stk_policy_allow(p, text, NULL);
 		break;
+	case 7: { /* "NAME=VALUE", as a profile's key and value */
+		char *eq = strchr(text, '=');
+		p = stk_policy_new();
+		if (p && eq) {
+			*eq = '\0';
+			stk_policy_set_option(p, text, eq + 1, &err);
+		}
+		break;
+	}
 	}
 	/* An error always says what failed. */
 	if (err && (!err->message || !err->step || err->errnum <= 0))

@@ -95,8 +95,9 @@ int stk_path_normalize(const char *path, char *out, size_t size,
 struct stk_policy;
 
 enum stk_bind_flags {
-	STK_BIND_RO = 0,      /* read-only, nosuid, nodev (recursive) */
-	STK_BIND_RW = 1 << 0, /* writable, still nosuid, nodev */
+	STK_BIND_RO = 0,       /* read-only, nosuid, nodev (recursive) */
+	STK_BIND_RW = 1 << 0,  /* writable, still nosuid, nodev */
+	STK_BIND_TRY = 1 << 1, /* nothing when HOST does not exist */
 };
 
 /* The default policy; see the README for what it contains. */
@@ -130,6 +131,25 @@ int stk_policy_set_hostname(struct stk_policy *p, const char *name,
  * itself live inside that subtree. */
 int stk_policy_set_cgroup_parent(struct stk_policy *p, const char *dir,
 				 struct stk_error **err);
+/* Sets one option by its name and its value as text, as the CLI's options
+ * and the keys of profiles give them: "ro" "/srv:/data", "memory" "256M",
+ * "allow" "network", "env" "NAME=VALUE" ("NAME" alone removes it).  The
+ * names are those of `stockade run`'s long options without the dashes
+ * (docs/profiles.md lists them); each ends in the setter above. */
+int stk_policy_set_option(struct stk_policy *p, const char *name,
+			  const char *value, struct stk_error **err);
+/* Applies a profile (docs/profiles.md), key by key as if each were given
+ * to stk_policy_set_option; its command becomes p's command, which a
+ * later stk_policy_set_command replaces.  NAME with a '/' is a file;
+ * otherwise NAME.conf is looked for in the directories of
+ * $STOCKADE_PROFILE_PATH (by default /etc/stockade/profiles, then the
+ * installed ones) and then among the profiles built into stockade.  On
+ * failure p may hold some of the profile's keys: free it. */
+int stk_policy_load_profile(struct stk_policy *p, const char *name,
+			    struct stk_error **err);
+/* The profiles a NAME can name, a line each: the name, its description
+ * and, when it comes from a file, the file; the caller frees *text. */
+int stk_profiles_list(char **text, struct stk_error **err);
 /* Where the sandbox's stdin comes from and where its stdout and stderr go
  * (the supervisor copies them through pipes).  Defaults: 0, 1, 2. */
 int stk_policy_set_stdio(struct stk_policy *p, int in, int out, int err_fd,

@@ -15,7 +15,10 @@
 
 static const char usage_text[] =
 	"usage: stockade run [OPTIONS] [--] COMMAND [ARG...]\n"
-	"       stockade policy [--allow G] [--deny X] [--on-deny A] [--bpf]\n"
+	"       stockade run --profile NAME [OPTIONS] [-- COMMAND [ARG...]]\n"
+	"       stockade policy [--profile P] [--allow G] [--deny X]\n"
+	"                       [--on-deny A] [--bpf]\n"
+	"       stockade profiles\n"
 	"       stockade check\n"
 	"       stockade --help | --version\n"
 	"\n"
@@ -27,8 +30,13 @@ static const char usage_text[] =
 	"run / found.\n"
 	"\n"
 	"options of run:\n"
+	"  --profile NAME|FILE   start from a profile (stockade profiles "
+	"lists\n"
+	"                        them); its command runs when none is given,\n"
+	"                        and the other options override its keys\n"
 	"  --ro HOST[:PATH]      bind HOST read-only at PATH (default HOST)\n"
 	"  --rw HOST[:PATH]      bind HOST writable at PATH\n"
+	"  --ro-try, --rw-try    the same, and nothing if HOST does not exist\n"
 	"  --tmpfs PATH[:SIZE]   mount a tmpfs of SIZE (default 64M) at PATH\n"
 	"  --copy HOST:PATH      copy a file or tree into a tmpfs before "
 	"start\n"
@@ -109,216 +117,124 @@ static void check(int r, struct stk_error *err)
 		     err && err->message ? err->message : strerror(-r));
 }
 
-/* "A:B" -> A and B; B may be absent when optional. */
-static void split_pair(const char *opt, char *arg, bool need_second,
-		       char **first, char **second)
-{
-	char *colon = strchr(arg, ':');
-	if (colon && strchr(colon + 1, ':'))
-		fail(opt, EINVAL, true,
-		     "%s %s: more than one ':' (paths with ':' are not "
-		     "supported)",
-		     opt, arg);
-	if (!colon && need_second)
-		fail(opt, EINVAL, true, "%s %s: expected HOST:PATH", opt, arg);
-	if (colon)
-		*colon = '\0';
-	*first = arg;
-	*second = colon ? colon + 1 : NULL;
-	if (!**first || (*second && !**second))
-		fail(opt, EINVAL, true, "%s: empty path in \"%s%s%s\"", opt,
-		     arg, colon ? ":" : "", *second ? *second : "");
-}
-
 enum {
-	OPT_RO = 256,
-	OPT_RW,
-	OPT_TMPFS,
-	OPT_COPY,
-	OPT_CHDIR,
+	OPT_SET = 256, /* a policy option: stk_policy_set_option(name) */
 	OPT_ENV,
-	OPT_HOSTNAME,
+	OPT_PROFILE,
 	OPT_RECORD,
 	OPT_VERSION,
-	OPT_ALLOW,
-	OPT_DENY,
-	OPT_ON_DENY,
-	OPT_WALL_TIME,
-	OPT_OUTPUT,
-	OPT_FILE_SIZE,
-	OPT_OPEN_FILES,
-	OPT_TASKS,
-	OPT_STACK,
-	OPT_MEMORY,
-	OPT_CPU_TIME,
-	OPT_CGROUP_PARENT,
+	OPT_BPF,
 };
 
 static const struct option run_options[] = {
-	{"ro", required_argument, NULL, OPT_RO},
-	{"rw", required_argument, NULL, OPT_RW},
-	{"tmpfs", required_argument, NULL, OPT_TMPFS},
-	{"copy", required_argument, NULL, OPT_COPY},
-	{"chdir", required_argument, NULL, OPT_CHDIR},
+	{"profile", required_argument, NULL, OPT_PROFILE},
+	{"ro", required_argument, NULL, OPT_SET},
+	{"rw", required_argument, NULL, OPT_SET},
+	{"ro-try", required_argument, NULL, OPT_SET},
+	{"rw-try", required_argument, NULL, OPT_SET},
+	{"tmpfs", required_argument, NULL, OPT_SET},
+	{"copy", required_argument, NULL, OPT_SET},
+	{"chdir", required_argument, NULL, OPT_SET},
 	{"env", required_argument, NULL, OPT_ENV},
-	{"hostname", required_argument, NULL, OPT_HOSTNAME},
+	{"hostname", required_argument, NULL, OPT_SET},
 	{"record", required_argument, NULL, OPT_RECORD},
-	{"allow", required_argument, NULL, OPT_ALLOW},
-	{"deny", required_argument, NULL, OPT_DENY},
-	{"on-deny", required_argument, NULL, OPT_ON_DENY},
-	{"wall-time", required_argument, NULL, OPT_WALL_TIME},
-	{"output", required_argument, NULL, OPT_OUTPUT},
-	{"file-size", required_argument, NULL, OPT_FILE_SIZE},
-	{"open-files", required_argument, NULL, OPT_OPEN_FILES},
-	{"tasks", required_argument, NULL, OPT_TASKS},
-	{"stack", required_argument, NULL, OPT_STACK},
-	{"memory", required_argument, NULL, OPT_MEMORY},
-	{"cpu-time", required_argument, NULL, OPT_CPU_TIME},
-	{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+	{"allow", required_argument, NULL, OPT_SET},
+	{"deny", required_argument, NULL, OPT_SET},
+	{"on-deny", required_argument, NULL, OPT_SET},
+	{"wall-time", required_argument, NULL, OPT_SET},
+	{"output", required_argument, NULL, OPT_SET},
+	{"file-size", required_argument, NULL, OPT_SET},
+	{"open-files", required_argument, NULL, OPT_SET},
+	{"tasks", required_argument, NULL, OPT_SET},
+	{"stack", required_argument, NULL, OPT_SET},
+	{"memory", required_argument, NULL, OPT_SET},
+	{"cpu-time", required_argument, NULL, OPT_SET},
+	{"cgroup-parent", required_argument, NULL, OPT_SET},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
 };
 
-/* The limit options: which limit, and how its value is written. */
-static const struct {
-	int opt;
-	enum stk_limit limit;
-	enum { SIZE, DURATION, COUNT } unit;
-	const char *name;
-} limit_options[] = {
-	{OPT_WALL_TIME, STK_LIMIT_WALL_TIME, DURATION, "--wall-time"},
-	{OPT_OUTPUT, STK_LIMIT_OUTPUT, SIZE, "--output"},
-	{OPT_FILE_SIZE, STK_LIMIT_FILE_SIZE, SIZE, "--file-size"},
-	{OPT_OPEN_FILES, STK_LIMIT_OPEN_FILES, COUNT, "--open-files"},
-	{OPT_TASKS, STK_LIMIT_TASKS, COUNT, "--tasks"},
-	{OPT_STACK, STK_LIMIT_STACK, SIZE, "--stack"},
-	{OPT_MEMORY, STK_LIMIT_MEMORY, SIZE, "--memory"},
-	{OPT_CPU_TIME, STK_LIMIT_CPU_TIME, DURATION, "--cpu-time"},
+/* The options of `policy`: those that change the syscall policy. */
+static const struct option policy_options[] = {
+	{"profile", required_argument, NULL, OPT_PROFILE},
+	{"allow", required_argument, NULL, OPT_SET},
+	{"deny", required_argument, NULL, OPT_SET},
+	{"on-deny", required_argument, NULL, OPT_SET},
+	{"bpf", no_argument, NULL, OPT_BPF},
+	{NULL, 0, NULL, 0},
 };
 
-static bool apply_limit(struct stk_policy *p, int opt, const char *arg)
+static void apply_option(struct stk_policy *p, const char *name, char *arg)
 {
-	for (size_t i = 0; i < sizeof(limit_options) / sizeof(limit_options[0]);
-	     i++) {
-		if (limit_options[i].opt != opt)
-			continue;
-		struct stk_error *err = NULL;
-		const char *name = limit_options[i].name;
-		uint64_t v = 0;
-		int r = 0;
-		char *end = NULL;
-		switch (limit_options[i].unit) {
-		case SIZE:
-			r = stk_parse_size(arg, &v, &err);
-			break;
-		case DURATION:
-			r = stk_parse_duration(arg, &v, &err);
-			break;
-		case COUNT:
-			errno = 0;
-			v = strtoull(arg, &end, 10);
-			if (!arg[0] || *end || errno || arg[0] == '-')
-				fail(name, EINVAL, true,
-				     "%s %s: expected a whole number", name,
-				     arg);
-			break;
-		}
-		if (r < 0)
-			fail(name, -r, true, "%s: %s", name, err->message);
-		r = stk_policy_set_limit(p, limit_options[i].limit, v, &err);
-		check(r, err);
-		return true;
-	}
-	return false;
+	struct stk_error *err = NULL;
+	int r = stk_policy_set_option(p, name, arg, &err);
+	check(r, err);
 }
 
-static void apply_option(struct stk_policy *p, int opt, char *arg)
+/* --env NAME=VALUE sets; --env NAME passes our NAME on, or removes it
+ * from the sandbox's environment when we have none. */
+static void apply_env(struct stk_policy *p, char *arg)
 {
-	if (apply_limit(p, opt, arg))
-		return;
 	struct stk_error *err = NULL;
-	char *a, *b;
-	uint64_t size = 0;
-	int r = 0;
-	switch (opt) {
-	case OPT_RO:
-	case OPT_RW:
-		split_pair(opt == OPT_RO ? "--ro" : "--rw", arg, false, &a, &b);
-		r = stk_policy_add_bind(
-			p, a, b, opt == OPT_RO ? STK_BIND_RO : STK_BIND_RW,
-			&err);
-		break;
-	case OPT_TMPFS:
-		split_pair("--tmpfs", arg, false, &a, &b);
-		if (b && stk_parse_size(b, &size, &err) < 0)
-			fail("--tmpfs", EINVAL, true, "--tmpfs %s: %s", a,
-			     err->message);
-		if (b && size == 0)
-			fail("--tmpfs", EINVAL, true,
-			     "--tmpfs %s: size must be more than 0", a);
-		r = stk_policy_add_tmpfs(p, a, size, &err);
-		break;
-	case OPT_COPY:
-		split_pair("--copy", arg, true, &a, &b);
-		r = stk_policy_add_copy(p, a, b, &err);
-		break;
-	case OPT_CHDIR:
-		r = stk_policy_set_chdir(p, arg, &err);
-		break;
-	case OPT_ENV:
-		b = strchr(arg, '=');
-		if (b)
-			*b++ = '\0';
-		else
-			b = getenv(arg); /* unset stays unset */
-		r = stk_policy_set_env(p, arg, b, &err);
-		break;
-	case OPT_HOSTNAME:
-		r = stk_policy_set_hostname(p, arg, &err);
-		break;
-	case OPT_CGROUP_PARENT:
-		r = stk_policy_set_cgroup_parent(p, arg, &err);
-		break;
-	case OPT_ALLOW:
-		r = stk_policy_allow(p, arg, &err);
-		break;
-	case OPT_DENY:
-		r = stk_policy_deny(p, arg, &err);
-		break;
-	case OPT_ON_DENY:
-		if (strcmp(arg, "errno") != 0 && strcmp(arg, "kill") != 0)
-			fail("--on-deny", EINVAL, true,
-			     "--on-deny %s: expected errno or kill", arg);
-		r = stk_policy_set_on_deny(p,
-					   strcmp(arg, "kill") == 0
-						   ? STK_ON_DENY_KILL
-						   : STK_ON_DENY_ERRNO,
-					   &err);
-		break;
-	}
+	char *value = strchr(arg, '=');
+	if (value)
+		*value++ = '\0';
+	else
+		value = getenv(arg);
+	int r = stk_policy_set_env(p, arg, value, &err);
 	check(r, err);
+}
+
+/* The profiles, before any other option, which override their keys. */
+static void load_profiles(struct stk_policy *p, int argc, char **argv,
+			  const struct option *options)
+{
+	int opt;
+	opterr = 0; /* our message names the option */
+	for (optind = 1;
+	     (opt = getopt_long(argc, argv, "+vh", options, NULL)) != -1;) {
+		if (opt == OPT_PROFILE) {
+			struct stk_error *err = NULL;
+			int r = stk_policy_load_profile(p, optarg, &err);
+			check(r, err);
+		}
+	}
+}
+
+static _Noreturn void unknown_option(int argc, char **argv, const char *cmd)
+{
+	(void)argc;
+	if (optopt && optopt < 256)
+		fail(cmd, EINVAL, true,
+		     "%s: option -%c is unknown or lacks its argument", cmd,
+		     optopt);
+	fail(argv[optind - 1], EINVAL, true,
+	     "%s: option %s is unknown or lacks its argument", cmd,
+	     argv[optind - 1]);
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	struct stk_policy *p = stk_policy_new();
-	bool verbose = false;
-	int opt;
+	bool verbose = false, profile = false;
+	int opt, index;
 
 	if (!p)
 		fail("run", ENOMEM, false, "out of memory");
 	/* '+': options end at the command; its own options are its own. */
-	opterr = 0; /* our message names the option */
+	opterr = 0;
 	for (optind = 1;
-	     (opt = getopt_long(argc, argv, "+vh", run_options, NULL)) != -1;)
-		if (opt == OPT_RECORD)
-			record_path = optarg;
+	     (opt = getopt_long(argc, argv, "+vh", run_options, NULL)) != -1;) {
+		record_path = opt == OPT_RECORD ? optarg : record_path;
+		profile |= opt == OPT_PROFILE;
+	}
 	if (record_path && !(record_file = fopen(record_path, "we")))
 		fail("--record", errno, false, "--record %s: %s", record_path,
 		     strerror(errno));
+	load_profiles(p, argc, argv, run_options);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+vh", run_options, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "+vh", run_options, &index)) !=
 	       -1) {
 		switch (opt) {
 		case 'v':
@@ -331,28 +247,28 @@ static int cmd_run(int argc, char **argv)
 			printf("stockade %s\n", STK_VERSION);
 			exit(0);
 		case OPT_RECORD:
+		case OPT_PROFILE:
 			break;
-		case '?':
-			if (optopt && optopt < 256)
-				fail("run", EINVAL, true,
-				     "run: option -%c is unknown or lacks "
-				     "its argument",
-				     optopt);
-			fail(argv[optind - 1], EINVAL, true,
-			     "run: option %s is unknown or lacks its "
-			     "argument",
-			     argv[optind - 1]);
+		case OPT_ENV:
+			apply_env(p, optarg);
+			break;
+		case OPT_SET:
+			apply_option(p, run_options[index].name, optarg);
+			break;
 		default:
-			apply_option(p, opt, optarg);
+			unknown_option(argc, argv, "run");
 		}
 	}
-	if (optind >= argc)
+	/* A profile brings a command, which one given here replaces. */
+	if (optind >= argc && !profile)
 		fail("command", EINVAL, true, "run: no command given");
 
 	struct stk_error *err = NULL;
-	int given = stk_policy_set_command(
-		p, (const char *const *)argv + optind, &err);
-	check(given, err);
+	if (optind < argc) {
+		int given = stk_policy_set_command(
+			p, (const char *const *)argv + optind, &err);
+		check(given, err);
+	}
 
 	/* stockade's own interrupts are the sandbox's to handle. */
 	stk_policy_set_forward_signals(p, true);
@@ -387,34 +303,25 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
-/* stockade policy [--allow G] [--deny X] [--on-deny A] [--bpf] */
+/* stockade policy [--profile P] [--allow G] [--deny X] [--on-deny A]
+ * [--bpf] */
 static int cmd_policy(int argc, char **argv)
 {
 	struct stk_policy *p = stk_policy_new();
 	struct stk_error *err = NULL;
 	bool bpf = false;
-	int opt;
+	int opt, index;
 	if (!p)
 		fail("policy", ENOMEM, false, "out of memory");
-	static const struct option options[] = {
-		{"allow", required_argument, NULL, OPT_ALLOW},
-		{"deny", required_argument, NULL, OPT_DENY},
-		{"on-deny", required_argument, NULL, OPT_ON_DENY},
-		{"bpf", no_argument, NULL, 'b'},
-		{NULL, 0, NULL, 0},
-	};
-	opterr = 0;
-	for (optind = 1;
-	     (opt = getopt_long(argc, argv, "", options, NULL)) != -1;) {
-		if (opt == 'b')
+	load_profiles(p, argc, argv, policy_options);
+	for (optind = 1; (opt = getopt_long(argc, argv, "+", policy_options,
+					    &index)) != -1;) {
+		if (opt == OPT_BPF)
 			bpf = true;
-		else if (opt == '?')
-			fail(argv[optind - 1], EINVAL, true,
-			     "policy: option %s is unknown or lacks its "
-			     "argument",
-			     argv[optind - 1]);
-		else
-			apply_option(p, opt, optarg);
+		else if (opt == OPT_SET)
+			apply_option(p, policy_options[index].name, optarg);
+		else if (opt != OPT_PROFILE)
+			unknown_option(argc, argv, "policy");
 	}
 	if (optind < argc)
 		fail("policy", EINVAL, true, "policy: unexpected \"%s\"",
@@ -436,19 +343,33 @@ static int cmd_policy(int argc, char **argv)
 	return 0;
 }
 
-/* stockade check: exit 0 when a run can start here, 1 when not. */
-static int cmd_check(int argc, char **argv)
+/* A command without arguments that prints the text fn makes; returns
+ * fn's result (>= 0). */
+static int print_text(const char *name, int argc, char **argv,
+		      int (*fn)(char **text, struct stk_error **err))
 {
 	struct stk_error *err = NULL;
 	char *text = NULL;
 	if (argc > 1)
-		fail("check", EINVAL, true, "check: unexpected \"%s\"",
+		fail(name, EINVAL, true, "%s: unexpected \"%s\"", name,
 		     argv[1]);
-	int missing = stk_host_check(&text, &err);
-	check(missing < 0 ? missing : 0, err);
+	int r = fn(&text, &err);
+	check(r < 0 ? r : 0, err);
 	fputs(text, stdout);
 	free(text);
-	return missing ? 1 : 0;
+	return r;
+}
+
+/* stockade profiles: the profiles --profile can name. */
+static int cmd_profiles(int argc, char **argv)
+{
+	return print_text("profiles", argc, argv, stk_profiles_list);
+}
+
+/* stockade check: exit 0 when a run can start here, 1 when not. */
+static int cmd_check(int argc, char **argv)
+{
+	return print_text("check", argc, argv, stk_host_check) ? 1 : 0;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -472,6 +393,7 @@ static const struct command {
 	/* clang-format off */
 	{"run",       cmd_run},
 	{"policy",    cmd_policy},
+	{"profiles",  cmd_profiles},
 	{"check",     cmd_check},
 	{"help",      cmd_help},
 	{"--help",    cmd_help},

@@ -134,6 +134,8 @@ void stk_policy_free(struct stk_policy *p)
 	free(p->workdir);
 	free(p->hostname);
 	free(p->cgroup_parent);
+	free(p->profile_name);
+	free(p->profile_source);
 	free(p);
 }
 
@@ -259,10 +261,17 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 			const char *path, unsigned flags,
 			struct stk_error **err)
 {
-	const char *step = (flags & STK_BIND_RW) ? "--rw" : "--ro";
-	if (flags & ~(unsigned)STK_BIND_RW)
+	static const char *const steps[] = {"--ro", "--rw", "--ro-try",
+					    "--rw-try"};
+	const char *step = steps[flags & (STK_BIND_RW | STK_BIND_TRY)];
+	if (flags & ~(unsigned)(STK_BIND_RW | STK_BIND_TRY))
 		return stk_error_set(err, EINVAL, step, "%s: unknown flags %#x",
 				     step, flags);
+	/* A path this host lacks is no error for a profile written for
+	 * many hosts; one that exists is bound like any other. */
+	if ((flags & STK_BIND_TRY) && host && host[0] &&
+	    access(host, F_OK) < 0 && errno == ENOENT)
+		return 0;
 	_cleanup_free_ char *abs = NULL;
 	int r = host_path(host, step, &abs, err);
 	if (r < 0)
@@ -295,7 +304,7 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 	p->binds[p->n_binds++] = (struct bind){
 		.host = steal_ptr(&abs),
 		.path = d,
-		.flags = flags,
+		.flags = flags & STK_BIND_RW,
 		.origin = BIND_USER,
 		.dev = st.st_dev,
 		.ino = st.st_ino,

@@ -71,6 +71,8 @@ struct stk_policy {
 	uint64_t limits[STK_LIMIT_COUNT]; /* 0: none */
 	bool memory_asked;		  /* --memory given, not the default */
 	char *cgroup_parent;		  /* owned; a delegated v2 group */
+	char *profile_name;		  /* owned; the last one loaded */
+	char *profile_source;		  /* owned; its file, or "built-in" */
 };
 
 struct limit_info {

@@ -227,6 +227,10 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 	rec->command = json_array();
 	for (char **a = policy->argv; rec->command && a && *a; a++)
 		json_array_append_new(rec->command, json_string(*a));
+	if (policy->profile_name)
+		rec->profile =
+			json_pack("{s:s, s:s}", "name", policy->profile_name,
+				  "source", policy->profile_source);
 	rec->privileged = plan->privileged;
 	rec->host_uid = plan->host_uid;
 	rec->host_gid = plan->host_gid;
@@ -364,6 +368,8 @@ char *stk_record_to_json(const struct stk_record *r)
 		error, "enforced", r->enforced ? r->enforced : json_null());
 	if (!doc)
 		return NULL;
+	json_object_set_new(doc, "profile",
+			    r->profile ? json_incref(r->profile) : json_null());
 	/* After enforced: what the filter refused, as the kernel reported
 	 * it to the supervisor. */
 	json_object_set_new(doc, "denied",
@@ -425,6 +431,7 @@ void stk_record_free(struct stk_record *r)
 	if (!r)
 		return;
 	json_decref(r->command);
+	json_decref(r->profile);
 	json_decref(r->enforced);
 	json_decref(r->denied);
 	json_decref(r->output);

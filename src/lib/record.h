@@ -9,6 +9,7 @@
 
 struct stk_record {
 	json_t *command;     /* owned; array of strings */
+	json_t *profile;     /* owned; name and source, or NULL: none */
 	const char *verdict; /* static */
 	int exit_code;	     /* -1: none */
 	int signal;	     /* 0: none */
@@ -34,8 +35,6 @@ struct stk_record {
 /* Fills the parts known before the start: command, mode, ids, enforced. */
 int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		const struct plan *plan);
-/* The calls the filter refused, from the supervisor's count. */
-void record_denials(struct stk_record *rec, const struct denials *denials);
 /* The calls the filter refused, from the supervisor's count. */
 void record_denials(struct stk_record *rec, const struct denials *denials);
 /* The limits and what holds each; again once the cgroup is known. */

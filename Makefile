@@ -120,11 +120,18 @@ policy: $(BUILD)/stockade
 e2e: $(BUILD)/stockade
 	STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q tests/e2e
 
+# The attack corpus (tests/attacks): every attack in both modes, under the
+# default policy and its language's profile; prints the table of outcomes.
+attacks: $(BUILD)/stockade
+	STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q \
+		-p no:cacheprovider tests/attacks
+
 check: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) policy
 	$(MAKE) e2e
+	$(MAKE) attacks
 
 demo: deps
 	$(MAKE) all
@@ -172,11 +179,12 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 
 format:
 	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \
-		examples/*.c tools/*.c fuzz/*.c
+		examples/*.c tools/*.c fuzz/*.c tests/attacks/attack.h \
+		tests/attacks/c/*.c
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps unit policy e2e check fuzz demo bench install format clean
+.PHONY: all deps unit policy e2e attacks check fuzz demo bench install format clean
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -183,20 +183,24 @@ int stk_policy_bpf(const struct stk_policy *p, void **program, size_t *size,
  * default that protects the host (docs/record.md lists them); wall time
  * and output have none yet. */
 enum stk_limit {
-	STK_LIMIT_WALL_TIME,  /* the run is killed after it: wall-limit */
-	STK_LIMIT_OUTPUT,     /* stdout + stderr bytes passed on; beyond,
-			       * cut and killed: output-limit */
-	STK_LIMIT_FILE_SIZE,  /* the largest file it may write */
-	STK_LIMIT_OPEN_FILES, /* fds per process */
-	STK_LIMIT_TASKS,      /* processes and threads of the run */
-	STK_LIMIT_STACK,      /* stack of each process */
-	STK_LIMIT_MEMORY,     /* memory of the whole run, no swap:
-			       * memory-limit (cgroup; unprivileged without
-			       * one, RLIMIT_AS per process) */
-	STK_LIMIT_CPU_TIME,   /* CPU of the whole run, in ns: cpu-limit
-			       * (cgroup; without one, RLIMIT_CPU per
-			       * process) */
-	STK_LIMIT_CORE,	      /* always 0: no core dumps (not settable) */
+	STK_LIMIT_WALL_TIME,	   /* the run is killed after it: wall-limit */
+	STK_LIMIT_OUTPUT,	   /* stdout + stderr bytes passed on; beyond,
+				    * cut and killed: output-limit */
+	STK_LIMIT_FILE_SIZE,	   /* the largest file it may write */
+	STK_LIMIT_OPEN_FILES,	   /* fds per process */
+	STK_LIMIT_TASKS,	   /* processes and threads of the run */
+	STK_LIMIT_STACK,	   /* stack of each process */
+	STK_LIMIT_MEMORY,	   /* memory of the whole run, no swap:
+				    * memory-limit (cgroup; unprivileged without
+				    * one, RLIMIT_AS per process) */
+	STK_LIMIT_CPU_TIME,	   /* CPU of the whole run, in ns: cpu-limit
+				    * (cgroup; without one, RLIMIT_CPU per
+				    * process) */
+	STK_LIMIT_CORE,		   /* always 0: no core dumps (not settable) */
+	STK_LIMIT_PENDING_SIGNALS, /* always 1024 (not settable): queued
+				    * signals and POSIX timers, which the
+				    * kernel also charges to the owner of
+				    * the run's user namespace */
 	STK_LIMIT_COUNT,
 };
 int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,

@@ -1,5 +1,6 @@
 /* mkfilters - writes, as C, the seccomp programs of the common policies
- * (the default one, and with the network group), built by the same
+ * (the default one, with the network group, and either without shared
+ * memory for runs without a memory cgroup), built by the same
  * filter_build_now a run would call; the Makefile links the result into
  * libstockade so that a run need not wait for libseccomp (seccomp.c). */
 #include "filter.h"
@@ -12,9 +13,13 @@
 const struct prebuilt_filter stk_prebuilt_filters[1];
 const size_t stk_n_prebuilt_filters = 0;
 
+/* {group allowed, group denied} */
 static const char *const variants[][2] = {
 	{NULL, NULL},	   /* the default policy */
 	{"network", NULL}, /* --allow network */
+	/* without a cgroup to count memory (unprivileged, --memory) */
+	{NULL, "shared-memory"},
+	{"network", "shared-memory"},
 };
 
 int main(void)
@@ -29,6 +34,8 @@ int main(void)
 		if (!p ||
 		    (variants[v][0] &&
 		     stk_policy_allow(p, variants[v][0], &err) < 0) ||
+		    (variants[v][1] &&
+		     stk_policy_deny(p, variants[v][1], &err) < 0) ||
 		    filter_build_now(p, &f, &err) < 0) {
 			fprintf(stderr, "mkfilters: %s\n",
 				err ? err->message : "out of memory");

@@ -37,7 +37,8 @@ static void namespaces(struct probe *pr)
 {
 	int pidfd = -1;
 	struct clone_args args = {
-		.flags = SANDBOX_CLONE_NAMESPACES | CLONE_NEWNET | CLONE_PIDFD,
+		.flags = SANDBOX_CLONE_NAMESPACES | CLONE_NEWNET |
+			 CLONE_NEWCGROUP | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};

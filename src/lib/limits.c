@@ -37,6 +37,12 @@ const struct limit_info stk_limits[STK_LIMIT_COUNT] = {
 				"cgroup cpu.stat, checked every 20 ms "
 				"(RLIMIT_CPU per process a second above it)"},
 	[STK_LIMIT_CORE] = {NULL, "core_bytes", RLIMIT_CORE, 0, "RLIMIT_CORE"},
+	/* Pending signals count per user at every level of user namespaces:
+	 * a run that queued the host's whole budget would leave none to the
+	 * owner of its namespace (root, or the caller) and to other runs. */
+	[STK_LIMIT_PENDING_SIGNALS] = {NULL, "pending_signals",
+				       RLIMIT_SIGPENDING, 1024,
+				       "RLIMIT_SIGPENDING"},
 };
 
 void limits_default(uint64_t limits[STK_LIMIT_COUNT])

@@ -51,6 +51,7 @@ struct mount_op {
 
 /* Steps of the child, in order; their names are in the record. */
 enum step {
+	STEP_CGROUP_NS,
 	STEP_MOUNT_PRIVATE,
 	STEP_OPEN_TREE,
 	STEP_BIND_ATTRS,
@@ -131,7 +132,9 @@ struct plan {
 	bool cgroup;			  /* the run has a cgroup */
 	bool cg_memory, cg_pids;	  /* and it limits memory, tasks */
 	bool memory_asked;		  /* the caller set --memory */
-	int listener; /* the payload's seccomp listener, for init */
+	uint64_t groups; /* the syscall groups in force: the policy's, less
+			  * shared-memory where memory is RLIMIT_AS */
+	int listener;	 /* the payload's seccomp listener, for init */
 };
 
 struct helper;

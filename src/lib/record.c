@@ -56,11 +56,11 @@ static json_t *mounts_json(const struct plan *plan)
 	return list;
 }
 
-static json_t *group_names(const struct stk_policy *policy)
+static json_t *group_names(uint64_t groups)
 {
 	json_t *names = json_array();
 	for (size_t i = 0; names && i < stk_n_groups; i++)
-		if (policy->groups & (1ULL << i))
+		if (groups & (1ULL << i))
 			json_array_append_new(names,
 					      json_string(stk_groups[i].name));
 	return names;
@@ -84,7 +84,7 @@ static json_t *seccomp_json(const struct stk_policy *policy,
 		"architectures", "x86_64", "other_architectures", "end the run",
 		"clone3", "ENOSYS", "rules", (json_int_t)plan->filter.rules,
 		"instructions", (json_int_t)plan->filter.prog.len, "groups",
-		group_names(policy), "denied_calls",
+		group_names(plan->groups), "denied_calls",
 		string_list(policy->denied, policy->n_denied), "reported_by",
 		"seccomp user notification");
 }
@@ -174,7 +174,9 @@ void record_denials(struct stk_record *rec, const struct denials *d)
 			json_pack("{s:s, s:i, s:I, s:s?, s:o}", "syscall",
 				  den->name, "nr", den->nr, "count",
 				  (json_int_t)den->count, "errno",
-				  strerrorname_np(den->errnum), "args", args));
+				  den->errnum ? strerrorname_np(den->errnum)
+					      : NULL,
+				  "args", args));
 	}
 	json_decref(rec->denied);
 	rec->denied = list;

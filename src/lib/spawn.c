@@ -3,9 +3,10 @@
  *
  *   supervisor                     child = init, pid 1 of the new pid ns
  *   ----------                     -------------------------------------
- *   clone3(NEWUSER|NEWNS|...) ---> block signals, wait on the sync pipe
- *   write uid_map, gid_map
- *   write the sync byte      ---> start the helper (helper.c), clone
+ *   clone3(NEWUSER|NEWNS|...) ---> block signals, start the helper
+ *   write uid_map, gid_map,        (helper.c), wait on the sync pipe
+ *   move it into the cgroups
+ *   write the sync byte      ---> new cgroup namespace, clone
  *                                 host trees, become the sandbox user,
  *                                 build the root, join the helper's
  *                                 network namespace, pivot, have the
@@ -49,6 +50,7 @@
 #include <unistd.h>
 
 static const char *const step_names[STEP_COUNT] = {
+	[STEP_CGROUP_NS] = "cgroup namespace",
 	[STEP_MOUNT_PRIVATE] = "make the mount tree private",
 	[STEP_OPEN_TREE] = "clone host tree",
 	[STEP_BIND_ATTRS] = "restrict bind",
@@ -312,6 +314,27 @@ static int close_all_but(int keep)
 	return sys_close_range((unsigned)keep + 1, ~0U, 0);
 }
 
+/* The working directory, resolved in the new root only: through a magic
+ * link (/proc/self/fd/N, /proc/1/cwd) it would be whatever directory an fd
+ * still open here names - the caller's stdin, an fd it leaked to us -
+ * outside the root, where only Landlock would stand in the way. */
+static int enter_workdir(const struct plan *plan)
+{
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -1;
+	int dir = sys_openat2(root, plan->workdir,
+			      O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	int r = dir < 0 ? -1 : fchdir(dir);
+	int saved = errno;
+	close(root);
+	if (dir >= 0)
+		close(dir);
+	errno = saved;
+	return r;
+}
+
 static _Noreturn void child_main(struct plan *plan)
 {
 	struct report rep = {0};
@@ -334,6 +357,14 @@ static _Noreturn void child_main(struct plan *plan)
 	char go;
 	if (read(plan->sync_fd, &go, 1) != 1)
 		_exit(STK_EXIT_SETUP); /* the supervisor is gone */
+	/* Only now, once the supervisor has moved us into the run's v1
+	 * groups: a namespace made by clone3 would be rooted at the caller's
+	 * groups, and /proc/self/cgroup inside would show the host's paths
+	 * to the run's groups (and stockade's pid in their names). */
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		step_failed(&rep, STEP_CGROUP_NS, -1, errno);
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	}
 
 	wipe_command_line();
 	if (mount_clone_sources(plan, &rep) < 0 || creds_enter(plan, &rep) < 0)
@@ -352,7 +383,7 @@ static _Noreturn void child_main(struct plan *plan)
 	    ns_set_hostname(plan, &rep) < 0)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	umask(022); /* what a program expects to start with */
-	if (chdir(plan->workdir) < 0)
+	if (enter_workdir(plan) < 0)
 		step_failed(&rep, STEP_CHDIR, -1, errno);
 	else if (setsid() < 0)
 		step_failed(&rep, STEP_SETSID, -1, errno);

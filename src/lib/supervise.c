@@ -89,8 +89,16 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	if (build_envp(plan, policy) < 0)
 		return stk_error_set(err, ENOMEM, "plan", "out of memory");
 	int r = plan_mounts(plan, policy, err);
+	/* No cgroup will count the run's memory: --memory is an address
+	 * space limit per process, which shared memory would pass. */
+	const struct syscall_group *shm = stk_group_find("shared-memory");
+	plan->groups = policy->groups;
+	if (!plan->cgroup && plan->memory_asked)
+		plan->groups &= ~(1ULL << (shm - stk_groups));
+	struct stk_policy effective = *policy; /* shallow: read only */
+	effective.groups = plan->groups;
 	if (r == 0)
-		r = filter_build(policy, &plan->filter, err);
+		r = filter_build(&effective, &plan->filter, err);
 	/* Landlock is a layer of its own: a kernel without it cannot run
 	 * the sandbox as promised, so the run does not start. */
 	const struct syscall_group *net = stk_group_find("network");
@@ -426,14 +434,19 @@ static int child_error(const struct plan *plan, const struct report *rep,
 /* Without a cgroup, --cpu-time is RLIMIT_CPU with hard = soft: the kernel
  * sends SIGKILL when a process reaches it.  A payload killed by SIGKILL
  * that nobody else killed (no limit of ours fired, no interrupt), having
- * used at least that much CPU, was killed by it. */
+ * used that much CPU, was killed by it; so was one that died of SIGXCPU
+ * having used that much (it lowered its own soft limit).  "That much" with
+ * a tenth of slack: the kernel checks the limit against a clock sampled
+ * at each tick, which runs ahead of the exact rusage by up to a tick per
+ * running thread (0.93 s of rusage at a 1 s limit, two threads). */
 static bool cpu_rlimit_killed(const struct stk_record *rec,
 			      const struct plan *plan)
 {
 	uint64_t limit = plan->limits[STK_LIMIT_CPU_TIME];
 	double used = rec->user_seconds + rec->system_seconds;
-	return !plan->cgroup && limit && rec->signal == SIGKILL &&
-	       !rec->interrupted && used * 1e9 >= (double)limit;
+	return !plan->cgroup && limit &&
+	       (rec->signal == SIGKILL || rec->signal == SIGXCPU) &&
+	       !rec->interrupted && used * 1e9 >= 0.9 * (double)limit;
 }
 
 static void conclude(struct stk_record *rec, const struct plan *plan,
@@ -494,8 +507,13 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 		rec->verdict = "signal";
 	}
 	/* The verdict names why the run ended, from what we saw ourselves
-	 * (a limit we enforced, the listener's report) or what the kernel
-	 * did (SIGXFSZ: the file-size rlimit). */
+	 * (a limit we enforced, the listener's report) or counted (CPU time,
+	 * the cgroup's events).  A signal alone is no evidence: a program can
+	 * send itself SIGXCPU or SIGXFSZ to look like a limit (the attack
+	 * corpus's SUP-04), and with hard = soft rlimits the kernel ends an
+	 * RLIMIT_CPU run with SIGKILL anyway.  A write past --file-size gets
+	 * SIGXFSZ, which no count tells from a forged one: it stays a
+	 * "signal". */
 	if (l->denials.killed_by)
 		rec->verdict = "syscall-denied";
 	else if (l->fired && strcmp(l->fired, "wall") == 0)
@@ -503,12 +521,10 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 	else if (l->fired && strcmp(l->fired, "output") == 0)
 		rec->verdict = "output-limit";
 	else if ((l->fired && strcmp(l->fired, "cpu") == 0) ||
-		 rec->signal == SIGXCPU || cpu_rlimit_killed(rec, plan))
+		 cpu_rlimit_killed(rec, plan))
 		rec->verdict = "cpu-limit";
 	else if (l->have_cg && l->cg.oom_kills)
 		rec->verdict = "memory-limit";
-	else if (rec->signal == SIGXFSZ)
-		rec->verdict = "file-size-limit";
 	else if (l->have_cg && l->cg.pids_max_hits)
 		rec->verdict = "tasks-limit";
 	rec->limit_fired = l->fired;

@@ -28,7 +28,7 @@
  * namespace comes from the helper (helper.c). */
 #define SANDBOX_CLONE_NAMESPACES                                               \
 	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |           \
-	 CLONE_NEWUTS | CLONE_NEWCGROUP)
+	 CLONE_NEWUTS)
 
 static inline pid_t sys_clone3(struct clone_args *args)
 {

@@ -20,7 +20,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from support import BINARY, BUILD, MODES, Stockade, describe, python  # noqa: E402
+from support import (BINARY, BUILD, MODES, Stockade, describe, python,  # noqa: E402
+                     world_readable_copy)
 
 
 @pytest.fixture(scope="session")
@@ -40,13 +41,7 @@ def install_dir(stockade_bin):
     """A world-readable (0755) copy of build/stockade and of any shared
     library next to it, so that nobody can run it whatever the checkout's
     permissions."""
-    d = Path(tempfile.mkdtemp(prefix="stockade-e2e-"))
-    os.chmod(d, 0o755)
-    for entry in BUILD.iterdir():
-        if entry == stockade_bin or (entry.is_file() and ".so" in entry.name):
-            target = d / entry.name
-            shutil.copy2(entry, target)
-            os.chmod(target, 0o755)
+    d = world_readable_copy(stockade_bin)
     yield d
     shutil.rmtree(d, ignore_errors=True)
 

@@ -11,7 +11,7 @@ import socket
 
 import pytest
 
-from support import BASE_ENV, MIB, SANDBOX_GID, SANDBOX_UID, describe, unique
+from support import BASE_ENV, MIB, SANDBOX_GID, SANDBOX_UID, describe, leftovers, snapshot, unique
 
 
 # ---- processes --------------------------------------------------------------
@@ -32,6 +32,17 @@ def test_pid_namespace_hides_host_processes(inside):
     # made the network namespace).
     assert facts["pid"] > 1 and facts["ppid"] == 1, facts
     assert facts["pids"] == [1, facts["pid"]], facts
+
+
+def test_cgroup_namespace_hides_host_groups(inside):
+    """/proc/self/cgroup shows the run's own groups as the root of every
+    hierarchy: not the host's paths to them, which name stockade's pid."""
+    facts, _, _ = inside('''
+        facts(lines=open("/proc/self/cgroup").read().splitlines())
+    ''')
+    assert facts["lines"], facts
+    paths = {line.split(":", 2)[2] for line in facts["lines"]}
+    assert paths == {"/"}, facts
 
 
 # ---- network ----------------------------------------------------------------
@@ -537,6 +548,23 @@ def test_chdir(inside):
     code = 'facts(cwd=os.getcwd())'
     assert inside(code)[0] == {"cwd": "/tmp"}
     assert inside(code, "--chdir", "/usr/bin")[0] == {"cwd": "/usr/bin"}
+
+
+@pytest.mark.parametrize("workdir", ["/proc/self/fd/0", "/proc/1/cwd", "/proc/self/root/tmp"])
+def test_chdir_never_leaves_the_root(run, workdir):
+    """The working directory is resolved in the sandbox's root, never
+    through a magic link: /proc/self/fd/0 would otherwise be the caller's
+    stdin, here the host's /, outside the root."""
+    before = snapshot()
+    fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        cp, rec = run(["--chdir", workdir, "--", "/bin/sh", "-c", "pwd; ls"], stdin=fd)
+    finally:
+        os.close(fd)
+    assert cp.returncode == 125 and cp.stdout == "", describe(cp, rec)
+    assert rec["error"]["step"] == "chdir" and rec["error"]["errno_name"] == "ELOOP", \
+        describe(cp, rec)
+    assert leftovers(before) == {}
 
 
 def test_command_is_searched_in_the_sandbox_path(run):

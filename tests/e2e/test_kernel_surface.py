@@ -78,7 +78,7 @@ NR = {
 NR_CLONE3, NR_UNKNOWN = 435, 1000
 
 DEFAULT_GROUPS = {"base", "basic-io", "file-system", "process", "signals",
-                  "memory", "time", "local-ipc"}
+                  "memory", "time", "local-ipc", "shared-memory"}
 
 AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_VSOCK = 1, 2, 10, 16, 17, 40
 TIOCSTI, TIOCLINUX, TCGETS = 0x5412, 0x541C, 0x5401
@@ -498,6 +498,8 @@ def test_on_deny_kill_ends_the_run_at_the_call(run, cprogs):
     assert rec["enforced"]["seccomp"]["on_deny"] == "kill", rec["enforced"]["seccomp"]
     entry = one_denial(rec, "mount", cp)
     assert entry["count"] == 1 and entry["args"][0][0] == hex(MARK), entry
+    # The call never returned: it has no errno (null, not "0").
+    assert entry["errno"] is None, entry
     assert leftovers(before, marker) == {}, "the killed run left something behind"
 
 
@@ -573,6 +575,28 @@ def test_record_names_the_groups(run, options, groups):
     cp, rec = run([*options, "--", "true"])
     assert cp.returncode == 0, describe(cp, rec)
     assert set(rec["enforced"]["seccomp"]["groups"]) == groups, rec["enforced"]["seccomp"]
+
+
+def test_shared_memory_off_where_memory_is_an_address_space_limit(inside, mode):
+    """Without a cgroup (unprivileged mode), --memory is RLIMIT_AS, which a
+    memfd or a System V segment would pass (attacks RES-05, RES-06): their
+    calls are off then, and only then."""
+    code = '''
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        def call(fn, *args):
+            r = fn(*args)
+            return "ok" if r >= 0 else errno.errorcode[ctypes.get_errno()]
+        facts(memfd=call(libc.memfd_create, b"m", 0), shmget=call(libc.shmget, 0, 4096, 0o1600))
+    '''
+    limited = mode == "unprivileged"
+    facts, rec, _ = inside(code, "--memory", "256M")
+    want = "ENOSYS" if limited else "ok"
+    assert facts == {"memfd": want, "shmget": want}, facts
+    assert ("shared-memory" in rec["enforced"]["seccomp"]["groups"]) != limited
+    # Without --memory nothing is limited, and nothing is taken away.
+    facts, rec, _ = inside(code)
+    assert facts == {"memfd": "ok", "shmget": "ok"}, facts
 
 
 # ---- 6. Landlock -------------------------------------------------------------

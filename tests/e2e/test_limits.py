@@ -10,14 +10,15 @@ pytestmark = pytest.mark.usefixtures("mode")
 def test_rlimits_inside_are_hard_and_default(inside, mode):
     facts, _, _ = inside('''
         import resource
-        names = ["RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_STACK", "RLIMIT_CORE"]
+        names = ["RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_STACK", "RLIMIT_CORE",
+                 "RLIMIT_SIGPENDING"]
         facts(**{n: list(resource.getrlimit(getattr(resource, n))) for n in names})
     ''')
     # With the pids cgroup (root mode) RLIMIT_NPROC is a backstop above it.
     nproc = 512 + 16 if mode == "root" else 512
     assert facts == {"RLIMIT_FSIZE": [1 << 30, 1 << 30], "RLIMIT_NOFILE": [1024, 1024],
                      "RLIMIT_NPROC": [nproc, nproc], "RLIMIT_STACK": [8 << 20, 8 << 20],
-                     "RLIMIT_CORE": [0, 0]}, facts
+                     "RLIMIT_CORE": [0, 0], "RLIMIT_SIGPENDING": [1024, 1024]}, facts
 
 
 def test_limit_options_set_them(inside):
@@ -93,12 +94,24 @@ def test_output_is_counted_when_within_the_limit(run):
     assert rec["output"] == {"stdout_bytes": 4, "stderr_bytes": 4, "cut": False}, rec["output"]
 
 
-def test_file_size_limit_verdict(run):
+def test_file_size_limit(run):
+    """A write past --file-size gets SIGXFSZ from the kernel.  The verdict
+    says only that: a program can send itself SIGXFSZ (next test)."""
     cp, rec = run(["--file-size", "1k", "--", "/bin/sh", "-c",
                    "exec head -c 5000 /dev/zero > /tmp/f"])
     assert cp.returncode == 128 + 25, describe(cp, rec)
-    assert rec["verdict"] == "file-size-limit" and rec["signal_name"] == "SIGXFSZ", \
+    assert rec["verdict"] == "signal" and rec["signal_name"] == "SIGXFSZ", \
         describe(cp, rec)
+    assert rec["enforced"]["limits"]["file_size_bytes"]["value"] == 1024
+
+
+@pytest.mark.parametrize("sig", ["XCPU", "XFSZ"])
+def test_limit_signals_sent_by_the_program_are_no_limit_verdict(run, sig):
+    """A program that kills itself with SIGXCPU or SIGXFSZ does not make
+    the record claim a limit fired (the attack corpus's SUP-04)."""
+    cp, rec = run(["--cpu-time", "5s", "--", "/bin/sh", "-c", f"kill -{sig} $$"])
+    assert rec["verdict"] == "signal" and rec["signal_name"] == f"SIG{sig}", describe(cp, rec)
+    assert rec["limit_fired"] is None, describe(cp, rec)
 
 
 @pytest.mark.parametrize("args,named", [

@@ -29,7 +29,12 @@ const struct syscall_group stk_groups[] = {
 		      "uname", "close", "read", "write", "fstat", "newfstatat",
 		      "openat", "pread64", "access", "faccessat", "faccessat2",
 		      "prlimit64" /* own limits only */, "getpid", "gettid",
-		      "futex"),
+		      "futex",
+		      /* The kernel makes a call a signal interrupted (a futex
+		       * or nanosleep with a timeout) go on through this one:
+		       * refused, glibc aborts ("The futex facility returned
+		       * an unexpected error code"). */
+		      "restart_syscall"),
 		true,
 		true,
 	},

@@ -301,13 +301,16 @@ static int plan_etc(struct plan *plan, const struct stk_policy *policy)
 {
 	char text[512];
 	int r = add_fallback(plan, OP_DIR, "etc", "", 0755);
+	/* root is only a name here (uid 0 maps to no one), but programs
+	 * take it for granted: tar, CPython's tests, getpwuid(0). */
 	snprintf(text, sizeof(text),
+		 "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
 		 "%s:x:%u:%u:stockade sandbox:/tmp:/bin/sh\n"
 		 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
 		 STK_SANDBOX_USER, STK_SANDBOX_UID, STK_SANDBOX_GID);
 	if (r >= 0)
 		r = add_fallback(plan, OP_FILE, "etc/passwd", text, 0644);
-	snprintf(text, sizeof(text), "%s:x:%u:\nnogroup:x:65534:\n",
+	snprintf(text, sizeof(text), "root:x:0:\n%s:x:%u:\nnogroup:x:65534:\n",
 		 STK_SANDBOX_USER, STK_SANDBOX_GID);
 	if (r >= 0)
 		r = add_fallback(plan, OP_FILE, "etc/group", text, 0644);

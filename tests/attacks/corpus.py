@@ -38,8 +38,10 @@ class Attack:
     why: str                # what the sandbox must show, in a few words
     errnos: frozenset = DENIED
     attempts: Mapping[str, frozenset] = field(default_factory=dict)
-    # attempts pinned differently in one mode: {"unprivileged": {name: ...}}
+    # attempts pinned differently in one mode ({"unprivileged": {name: ...}})
+    # or under the language's profile ({"profile": {name: ...}})
     mode_attempts: Mapping[str, Mapping[str, frozenset]] = field(default_factory=dict)
+    policy_attempts: Mapping[str, Mapping[str, frozenset]] = field(default_factory=dict)
     verdict: Verdict = "ok"
     options: tuple = ()
     stdin: str = ""         # "pty": stockade's stdin is a terminal;
@@ -49,9 +51,10 @@ class Attack:
     def language(self):
         return "python" if self.source.endswith(".py") else "c"
 
-    def pinned(self, mode):
-        """The attempts pinned for a run in mode."""
-        return {**self.attempts, **self.mode_attempts.get(mode, {})}
+    def pinned(self, mode, policy="default"):
+        """The attempts pinned for a run in mode, under policy."""
+        return {**self.attempts, **self.mode_attempts.get(mode, {}),
+                **self.policy_attempts.get(policy, {})}
 
     def verdicts(self, mode):
         v = self.verdict[mode] if isinstance(self.verdict, Mapping) else self.verdict

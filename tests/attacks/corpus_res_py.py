@@ -17,6 +17,9 @@ ROOT_TASKS = {"root": "tasks-limit", "unprivileged": "ok"}
 OK = E("ok")
 PAYOFFS = {"payoff-read-secret": E("ENOENT"), "payoff-write-host": E("EROFS"),
            "payoff-connect-host": E("EPERM")}
+# The python profile allows IPv4 and IPv6 sockets in the run's own network
+# namespace: the host's loopback listener is not there to answer.
+IN_PROFILE_NETWORK = {"profile": {"payoff-connect-host": E("ECONNREFUSED")}}
 RLIMITS = ["AS", "CORE", "CPU", "DATA", "FSIZE", "MEMLOCK", "MSGQUEUE", "NICE", "NOFILE",
            "NPROC", "RSS", "RTPRIO", "RTTIME", "SIGPENDING", "STACK"]
 NO_CORE = E("none")
@@ -201,7 +204,8 @@ ENTRIES = [
            attempts={"replace-builtin-open": OK, "open-is-replaced": OK,
                      "setitem-builtins-dict": OK, "superglobal-seen": OK,
                      "clear-and-refill-builtins": OK, "reimport-builtins": OK,
-                     "builtins-dict-init": OK, **PAYOFFS}),
+                     "builtins-dict-init": OK, **PAYOFFS},
+           policy_attempts=IN_PROFILE_NETWORK),
     Attack("PY-02", "compile-reads-file", "py/py02_compile_reads_file.py", "contained",
            "compile() tracebacks and linecache read the sandbox's files only: no secret, no "
            "host fd",
@@ -214,20 +218,23 @@ ENTRIES = [
            "frame walks reach __import__ and os.system: they run, inside only",
            attempts={"frame-walk-import": OK, "getframe-f-back-builtins": OK,
                      "os-system-inside": OK, "payoff-system-write-host": E("Refused"),
-                     **PAYOFFS}),
+                     **PAYOFFS},
+           policy_attempts=IN_PROFILE_NETWORK),
     Attack("PY-04", "function-internals", "py/py04_function_internals.py", "contained",
            "closures, __globals__, __defaults__, __code__ and a builtin's __self__ are open; "
            "the payoffs meet the kernel",
            attempts={"closure-cell": OK, "func-globals": OK, "func-defaults": OK,
                      "defaults-changed": OK, "swap-code": OK, "code-swapped": OK,
                      "builtin-self-is-builtins": OK, "import-through-builtin-self": OK,
-                     **PAYOFFS}),
+                     **PAYOFFS},
+           policy_attempts=IN_PROFILE_NETWORK),
     Attack("PY-05", "subclasses-gc-walk", "py/py05_subclasses_gc_walk.py", "contained",
            "object.__subclasses__ and gc walks find FileIO, os.system and importers; what they "
            "reach is the sandbox",
            attempts={"find-fileio": OK, "find-wrap-close": OK, "wrap-close-system": OK,
                      "builtin-importer-load": OK, "gc-modules": OK, "gc-referrers": OK,
-                     "payoff-system-write-host": E("Refused"), **PAYOFFS}),
+                     "payoff-system-write-host": E("Refused"), **PAYOFFS},
+           policy_attempts=IN_PROFILE_NETWORK),
     Attack("PY-06", "file-type-reconstruction", "py/py06_file_type_reconstruction.py",
            "contained",
            "the file type taken from sys.stdout opens what open() opens, and no more",
@@ -242,7 +249,7 @@ ENTRIES = [
                      "child-forged-load-const": E("SIGSEGV"),
                      "core-dumped-empty-bytecode": NO_CORE,
                      "core-dumped-forged-load-const": NO_CORE, **PAYOFFS},
-           verdict="signal:SIGSEGV"),
+           policy_attempts=IN_PROFILE_NETWORK, verdict="signal:SIGSEGV"),
     Attack("PY-08", "cpython-crashers", "py/py08_cpython_crashers.py", "contained",
            "CPython's crasher classes, each in its own python3: they exit, raise or crash, "
            "never dump core; the program runs to its end",
@@ -268,6 +275,9 @@ ENTRIES = [
                "clone3": E("ENOSYS"), "unknown-1000": E("ENOSYS"),
                "posixsubprocess-true": OK, "posix-spawn-true": OK,
                "child-string-at-0": E("SIGSEGV"), "core-dumped-string-at-0": NO_CORE},
+           # the python profile allows IPv4 (its own loopback); the high
+           # bits change nothing the kernel sees, so that form works too
+           policy_attempts={"profile": {"socket-inet": OK, "socket-inet-highbits": OK}},
            verdict="syscall-denied"),
     Attack("PY-11", "rlimit-raise", "py/py11_rlimit_raise.py", "denied",
            "every limit has hard = soft; none can be raised (ValueError, EPERM), nor another "

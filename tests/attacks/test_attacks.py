@@ -128,7 +128,7 @@ def observed_verdict(rec):
     return rec["verdict"]
 
 
-def judge(attack, mode, cp, rec):
+def judge(attack, mode, policy, cp, rec):
     """(what was observed, in a few words; the list of what went wrong)."""
     attempts, escapes, finished = parse(cp.stdout)
     verdict = observed_verdict(rec)
@@ -144,7 +144,7 @@ def judge(attack, mode, cp, rec):
         wrong.append("no attempt reported")
     # Every attempt of a denied attack must fail as expected; in the other
     # outcomes, those the entry pins (a limit's errno, how a child ended).
-    pinned = attack.pinned(mode)
+    pinned = attack.pinned(mode, policy)
     for name, result in attempts:
         if attack.outcome == "denied" or name in pinned:
             allowed = pinned.get(name, attack.errnos)
@@ -206,7 +206,7 @@ def test_attack(attack, policy, mode, stockades, host, programs):
         os.close(master)
     if slave is not None:
         os.close(slave)
-    observed, wrong = judge(attack, mode, cp, rec)
+    observed, wrong = judge(attack, mode, policy, cp, rec)
     if injected:
         wrong.append(f"{injected} bytes were pushed into the caller's terminal")
     broken = host.check(mode, state, cp, rec)

@@ -877,3 +877,32 @@ def test_cpu_of_processes_killed_at_the_end_is_counted(run):
     assert cp.returncode == 0, describe(cp, rec)
     cpu = rec["cpu"]["user_seconds"] + rec["cpu"]["system_seconds"]
     assert cpu > 0.5, rec["cpu"]
+
+
+def test_a_stopped_sleep_goes_on(inside):
+    """A sleep interrupted by SIGSTOP and SIGCONT goes on through
+    restart_syscall; refused, glibc's futex waits abort and time.sleep
+    fails (found by CPython's test_multiprocessing_fork)."""
+    facts, rec, _ = inside('''
+        import signal, time
+        parent = os.getpid()
+        if os.fork() == 0:
+            time.sleep(0.05)
+            os.kill(parent, signal.SIGSTOP)
+            time.sleep(0.05)
+            os.kill(parent, signal.SIGCONT)
+            os._exit(0)
+        # A relative sleep, as glibc's nanosleep makes it (CPython's own
+        # time.sleep is absolute, which the kernel restarts otherwise).
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        class timespec(ctypes.Structure):
+            _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
+        start = time.monotonic()
+        r = libc.nanosleep(ctypes.byref(timespec(0, 300000000)), None)
+        slept = None if r == 0 else errno.errorcode[ctypes.get_errno()]
+        os.wait()
+        facts(slept=slept, enough=time.monotonic() - start >= 0.3)
+    ''')
+    assert facts == {"slept": None, "enough": True}, facts
+    assert rec["denied"] == [], rec["denied"]

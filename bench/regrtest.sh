@@ -1,0 +1,406 @@
+#!/usr/bin/env bash
+# regrtest.sh - how much of CPython's own test suite passes in the sandbox
+# (issue 6: is stockade practical for real programs?).
+#
+# Runs `python3 -m test` (Debian's libpython3.11-testsuite) twice with the
+# same regrtest arguments, one run after the other:
+#   1. bare: as an unprivileged user (nobody when this script runs as root,
+#      else the caller), in a new session without a terminal, with the
+#      python profile's clean environment;
+#   2. inside `stockade run --profile python` with generous limits (below).
+# It prints, for each run, its wall time and the passed / failed / skipped
+# counts of test modules and of test cases, the share of what passes bare
+# that also passes inside, the system calls seccomp refused (the run
+# record's `denied`), and every module and case whose result differs, with
+# its reason (the exception or assertion line, the skip reason, or how the
+# module's worker ended).
+#
+# Usage:   bench/regrtest.sh [--quick] [-j N] [--logs DIR] [--stockade PATH]
+#          --quick: only the modules of bench/regrtest-quick.txt (the fixed
+#          subset tests/e2e/test_regrtest.py runs) instead of the whole suite;
+#          -j N: regrtest's worker processes (default: the number of cores);
+#          --logs DIR: keep both runs' output, junit files and the run record
+#          in DIR (created) for a closer look.
+#          The whole suite takes about 20 minutes bare here and longer inside:
+#          run it in the background (nohup bench/regrtest.sh >out 2>&1 &).
+# Needs:   /usr/bin/python3 and its test package (Debian:
+#          libpython3.11-testsuite); setpriv when run as root. Nothing is
+#          installed. As root stockade runs in root mode (a cgroup holds the
+#          limits); as another user in unprivileged mode (rlimits).
+#
+# Method:  the bare run is unprivileged on purpose: the sandbox's user is
+#          never root, and root passes permission checks (and runs or skips
+#          tests) that no sandboxed program could, which would drown the
+#          sandbox's own differences. Both runs get HOME and TMPDIR in a
+#          private temporary directory (inside: /tmp), LANG=C.UTF-8,
+#          PYTHONUNBUFFERED=1, PYTHONDONTWRITEBYTECODE=1 and nothing else,
+#          stdin /dev/null, and a working directory of their own where
+#          regrtest writes junit.xml. regrtest's arguments, identical in both:
+#            -j N           parallel workers (one test module each);
+#            --use=none     no optional resources: network, urlfetch, cpu,
+#                           largefile, ... stay off (regrtest's default,
+#                           made explicit);
+#            --timeout 600  a module still running after 10 minutes is
+#                           killed: the slowest takes 2.5 minutes alone, and
+#                           inside, a few tests wait forever for a server
+#                           thread that could not start (no AF_INET);
+#            --junit-xml    one element per test case, with its error.
+#          Not -W (verbose output of failing modules): regrtest keeps it in
+#          memory, and a test_socket without AF_INET fills gigabytes.
+#          A module passes when regrtest says "passed" or "failed (env
+#          changed)" (all its tests passed; it left a thread, process or
+#          file behind); a case passes when it ran without error or failure
+#          (an expected failure counts as passed). junit.xml names no test
+#          whose subtest failed: those count at module level only.
+#
+# Target:  at least 97 % of what passes bare passes inside; every
+#          difference is explained (a restriction that should stay) or a bug.
+#
+# Figures for people, not pass/fail checks.
+set -euo pipefail
+
+# Limits of the sandboxed run: far above what the suite needs, so that a
+# difference is the sandbox's behaviour and not a limit reached.
+#   --memory 4G        the run's whole tree: regrtest, N workers and their
+#                      children (a few hundred MiB) plus what the tests
+#                      keep in /tmp and /dev/shm (tmpfs pages are charged to
+#                      the run's memory);
+#   --tasks 1024       tests start pools and dozens of threads per worker
+#                      (test_threading, test_concurrent_futures);
+#   --wall-time 3h --cpu-time 6h: the whole suite takes under an hour of
+#                      each: hours mean never;
+#   --tmpfs /tmp:2G    the tests' scratch files (the large-file tests need
+#                      the largefile resource, which is off);
+#   --output 512M      regrtest prints a line per module and the errors of
+#                      failing ones: a few MiB;
+#   --file-size 64G    above any file a test writes (test_io and test_mmap
+#                      write sparse files past 2 and 4 GiB even without
+#                      largefile; the tmpfs bounds the bytes);
+#   --open-files 4096  tests that open many descriptors (test_selectors
+#                      raises its soft limit to the hard one, which
+#                      stockade sets equal).
+LIMITS=(--memory 4G --tasks 1024 --wall-time 3h --cpu-time 6h --tmpfs /tmp:2G
+	--output 512M --file-size 64G --open-files 4096)
+
+usage="usage: bench/regrtest.sh [--quick] [-j N] [--logs DIR] [--stockade PATH]"
+STOCKADE="$(dirname "$0")/../build/stockade"
+QUICK_LIST="$(dirname "$0")/regrtest-quick.txt"
+QUICK=0
+JOBS="$(nproc)"
+LOGS=""
+# bench_options (options.sh) knows --rounds, which has no meaning for one run
+# of the suite: the same conventions (status 2, the usage line), parsed here.
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) QUICK=1; shift ;;
+	-j | --logs | --stockade)
+		[ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
+		case "$1" in
+		-j) JOBS="$2" ;;
+		--logs) LOGS="$2" ;;
+		*) STOCKADE="$2" ;;
+		esac
+		shift 2
+		;;
+	-h | --help) echo "$usage" >&2; exit 2 ;;
+	*) echo "regrtest.sh: unknown argument: $1" >&2; echo "$usage" >&2; exit 2 ;;
+	esac
+done
+[[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || { echo "regrtest.sh: -j takes a positive integer" >&2; exit 2; }
+[ -x "$STOCKADE" ] ||
+	{ echo "regrtest.sh: no stockade binary at $STOCKADE (run 'make' first, or pass --stockade PATH)" >&2; exit 2; }
+STOCKADE="$(realpath "$STOCKADE")"
+PY=/usr/bin/python3
+"$PY" -c 'import test.libregrtest' 2>/dev/null ||
+	{ echo "regrtest.sh: $PY has no test package (Debian: apt install libpython3.11-testsuite)" >&2; exit 2; }
+
+TESTS=()
+if [ "$QUICK" = 1 ]; then
+	# One module a line; '#' starts a comment.
+	mapfile -t TESTS < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$QUICK_LIST")
+	[ ${#TESTS[@]} -gt 0 ] || { echo "regrtest.sh: no module in $QUICK_LIST" >&2; exit 2; }
+fi
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+chmod 0755 "$TMP"        # the bare run's user must reach its folders
+mkdir "$TMP/home" "$TMP/bare" "$TMP/inside"
+chmod 0777 "$TMP/inside" # written by the sandbox's host uid in root mode
+BECOME=()
+if [ "$(id -u)" = 0 ]; then
+	command -v setpriv >/dev/null 2>&1 || { echo "regrtest.sh: setpriv is needed as root" >&2; exit 2; }
+	BECOME=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+	chown 65534:65534 "$TMP/home" "$TMP/bare"
+fi
+
+REGRTEST=(-m test -j "$JOBS" --use=none --timeout 600 --junit-xml junit.xml ${TESTS[@]+"${TESTS[@]}"})
+BARE=(${BECOME[@]+"${BECOME[@]}"} env -i -C "$TMP/bare" PATH=/usr/local/bin:/usr/bin:/bin
+	HOME="$TMP/home" TMPDIR="$TMP/home" LANG=C.UTF-8 PYTHONUNBUFFERED=1
+	PYTHONDONTWRITEBYTECODE=1 "$PY" "${REGRTEST[@]}")
+INSIDE=("$STOCKADE" run --profile python "${LIMITS[@]}" --rw "$TMP/inside:/inside"
+	--chdir /inside --env TMPDIR=/tmp --record "$TMP/record.json" -- "$PY" "${REGRTEST[@]}")
+
+# ---- the two runs, and the report (Python, stdlib only) --------------------------
+status=0
+"$PY" - "$TMP" "$QUICK" "${#REGRTEST[@]}" "${REGRTEST[@]}" "${#BARE[@]}" "${BARE[@]}" \
+	"${#LIMITS[@]}" "${LIMITS[@]}" "${#INSIDE[@]}" "${INSIDE[@]}" <<'EOF' || status=$?
+import json, platform, re, shlex, signal, subprocess, sys, time
+import xml.etree.ElementTree as ET
+from collections import Counter
+
+tmp, quick, a = sys.argv[1], sys.argv[2] == "1", sys.argv[3:]
+argvs = []
+while a:
+    n = int(a[0]); argvs.append(a[1:1 + n]); a = a[1 + n:]
+regrtest, bare_argv, limits, inside_argv = argvs
+RUNS = {"bare": (bare_argv, f"{tmp}/bare"), "inside": (inside_argv, f"{tmp}/inside")}
+
+# "0:01:02 load avg: 1.23 [ 12/440/2] test_os failed (2 errors) (31.0 sec) -- running: ..."
+PROGRESS = re.compile(r"^\d+:\d\d:\d\d (?:load avg: [\d.]+ )?\[\s*\d+/(\d+)(?:/\d+)?\] "
+                      r"(\S+) (passed|failed|skipped|crashed|timed out|ran no tests|interrupted)"
+                      r"(.*?)(?: -- running: .*)?$")
+PASS = {"passed", "env-changed"}
+
+# ---- running ---------------------------------------------------------------------
+child = None
+def forward(signum, frame):
+    """Ctrl-C or a kill of this script: stop the run in progress (regrtest
+    stops its workers on SIGINT, stockade passes it on), then go."""
+    if child and child.poll() is None:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    sys.exit(128 + signum)
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(s, forward)
+
+def run(label):
+    """Runs one side; shows regrtest's line per finished module on stderr."""
+    global child
+    argv, folder = RUNS[label]
+    print(f"{label}: {shlex.join(argv)}", file=sys.stderr, flush=True)
+    with open(f"{tmp}/{label}.log", "w", encoding="utf-8") as log:
+        t0 = time.monotonic()
+        # A new session: no controlling terminal, as in the sandbox.
+        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+        for raw in child.stdout:
+            line = raw.decode(errors="replace")
+            log.write(line)
+            if PROGRESS.match(line):
+                print(f"  {label}: {line.rstrip()}", file=sys.stderr, flush=True)
+        status = child.wait()
+        wall = time.monotonic() - t0
+    child = None
+    lines = open(f"{tmp}/{label}.log", encoding="utf-8").read().splitlines()
+    return {"status": status, "wall": wall, "lines": lines, "junit": f"{folder}/junit.xml"}
+
+# ---- parsing ---------------------------------------------------------------------
+EXCEPTION = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:: |$)")  # "OSError: ...", "x.y.Failed"
+def exception_line(tb):
+    """The exception line of a formatted exception, then (after '<-') the one
+    it was raised while handling, if any: 'IndexError: ... <- PermissionError: ...'."""
+    lines = [l.strip()[:200] for l in tb.strip().splitlines() if EXCEPTION.match(l)]
+    if not lines:
+        return (tb.strip().splitlines() or ["?"])[-1].strip()[:240]
+    return " <- ".join(reversed(lines[-2:]))
+
+def modules(lines):
+    """{module: [outcome, what regrtest said, output]} in the order regrtest
+    finished them, from its progress lines; each is followed by that worker's
+    output.  Lines with another total come from a regrtest run by a test."""
+    found, current, total = {}, None, None
+    for line in lines:
+        m = PROGRESS.match(line)
+        if m and total in (None, m.group(1)):
+            total, name, word, rest = m.groups()
+            rest = re.sub(r" \(\d[\d.]* (?:ms|sec|min)\)$", "", rest.rstrip())  # its duration
+            if word == "passed":
+                outcome = "passed"
+            elif word == "failed" and rest.strip() == "(env changed)":
+                outcome = "env-changed"
+            elif word == "skipped":
+                outcome = "skipped"
+            elif word == "ran no tests":
+                outcome = "no-tests"
+            else:  # failed, crashed, timed out, interrupted
+                outcome = "failed"
+            current = name
+            found[name] = [outcome, word + rest, []]
+        elif line.startswith("== Tests result"):
+            current = None
+        elif current:
+            found[current][2].append(line)
+    for v in found.values():
+        v[2] = "\n".join(v[2])
+    return found
+
+def hints(name, order):
+    """Modules a test case id may belong to, best rule first: Lib/test's
+    test.test_X[.test_Y]; a dotted part equal to a module's name, or to its
+    stem (ctypes.test.*), or starting with it (idlelib.*, test.datetimetester)."""
+    parts = re.split(r"[.\s()]+", name)
+    yield {x for x in order if f"test.{x}." in name + "."}
+    yield {x for x in order if x in parts}
+    yield {x for x in order if x[5:] in parts}
+    yield {x for x in order if len(x) > 7 and any(p.startswith(x[5:]) for p in parts)}
+
+def junit_cases(junit, order):
+    """{module: {case: (outcome, reason)}} and {module: unnamed cases} from
+    junit.xml.  Its <testsuite> elements do not name their module but come in
+    the order regrtest finished the modules (the progress lines), each
+    module's together: a suite goes to the first module at or after the
+    previous suite's whose name its cases' ids match."""
+    found, unnamed = {m: {} for m in order}, Counter()
+    try:
+        suites = ET.parse(junit).getroot().findall("testsuite")
+    except (OSError, ET.ParseError):
+        suites = []
+    pos = 0
+    for suite in suites:
+        elements = [e for e in suite.iter("testcase") if e.get("name")]
+        if not elements or not order:
+            continue
+        names = [e.get("name") for e in elements[:20]]
+        for rule in zip(*(hints(n, order) for n in names)):
+            later = [x for x in order[pos:] if any(x in h for h in rule)]
+            if later:
+                pos = order.index(later[0])
+                break
+        # A test whose subtest failed is neither a success nor a failure:
+        # its element stays without a name.
+        unnamed[order[pos]] += sum(1 for e in suite.iter("testcase") if not e.get("name"))
+        cases = found[order[pos]]
+        for e in elements:
+            bad = e.find("error") if e.find("error") is not None else e.find("failure")
+            if bad is not None:
+                outcome, reason = "failed", exception_line(bad.get("message") or bad.text or "?")
+            elif e.find("skipped") is not None:
+                outcome, reason = "skipped", (e.find("skipped").text or "").strip()[:240]
+            elif e.find("outcome") is not None:
+                outcome, reason = "failed", "unexpected success"
+            else:  # passed, or an expected failure
+                outcome, reason = "passed", ""
+            key, i = e.get("name"), 1
+            while key in cases:  # the same id twice in one module
+                i += 1; key = f"{e.get('name')} #{i}"
+            cases[key] = (outcome, reason)
+    return found, unnamed
+
+def module_reason(mod, cases, unnamed):
+    """Why a module did not pass: its first failing case, else its own report."""
+    outcome, said, output = mod
+    failing = [c for c, (o, _) in cases.items() if o == "failed"]
+    if failing:
+        more = f" and {unnamed} with a failing subtest" if unnamed else ""
+        return f"{said}: {len(failing)} failing case(s){more}, first {failing[0]}: {cases[failing[0]][1]}"
+    if outcome == "skipped":
+        m = re.search(r"^\S+ skipped -- (.*)$", output, re.M)
+        return f"skipped -- {m.group(1)}" if m else said
+    m = re.search(r"^test \S+ (?:failed|crashed) -- (.*)$", output, re.M)
+    if m:  # regrtest's own report: one error, or an exception outside the tests
+        rest = output[m.end(1):] if m.group(1).startswith("Traceback") else ""
+        return f"{said}: {exception_line(rest) if rest else m.group(1)[:240]}"
+    fatal = re.search(r"^Fatal Python error: .*$", output, re.M)
+    warnings = [l.strip() for l in output.splitlines() if "Warning -- " in l]
+    tail = [l.strip() for l in output.splitlines() if l.strip()]
+    detail = fatal.group(0) if fatal else "; ".join(warnings[:3]) if warnings else \
+        tail[-1][:240] if tail else "no output"
+    return f"{said}: {detail}" + (f" ({unnamed} test(s) with a failing subtest)" if unnamed else "")
+
+# ---- the runs --------------------------------------------------------------------
+results = {}
+for label in RUNS:
+    results[label] = r = run(label)
+    r["modules"] = modules(r["lines"])
+    r["cases"], r["unnamed"] = junit_cases(r["junit"], list(r["modules"]))
+try:
+    record = json.load(open(f"{tmp}/record.json"))
+except (OSError, ValueError):
+    record = None
+
+# ---- report ----------------------------------------------------------------------
+def minutes(s):
+    return f"{int(s // 60)}m{s % 60:04.1f}s"
+
+print(f"\nCPython {platform.python_version()} regression tests, "
+      f"{'quick subset (bench/regrtest-quick.txt)' if quick else 'whole suite'}:"
+      f"\n  python3 {shlex.join(regrtest)}")
+print("  bare: unprivileged, clean environment; inside: stockade run --profile python "
+      + shlex.join(limits))
+print(f"\n{'run':7s} {'wall':>9s} {'exit':>4s} | modules: {'passed':>6s} {'env-chg':>7s} {'failed':>6s} "
+      f"{'skipped':>7s} {'no-tests':>8s} | cases: {'passed':>6s} {'failed':>6s} {'skipped':>7s}")
+for label, r in results.items():
+    mc = Counter(o for o, _, _ in r["modules"].values())
+    cc = Counter(o for cs in r["cases"].values() for o, _ in cs.values())
+    print(f"{label:7s} {minutes(r['wall']):>9s} {r['status']:4d} |          {mc['passed']:6d} "
+          f"{mc['env-changed']:7d} {mc['failed']:6d} {mc['skipped']:7d} {mc['no-tests']:8d} |"
+          f"        {cc['passed']:6d} {cc['failed']:6d} {cc['skipped']:7d}")
+print("(modules: regrtest's verdict, env-chg = all passed but a thread, process or\n"
+      " file was left behind; cases: junit.xml, written when regrtest ends)")
+
+B, I = results["bare"], results["inside"]
+def flat(r):
+    return {(m, c): v for m, cs in r["cases"].items() for c, v in cs.items()}
+def share(what, bare, inside, ok):
+    passing = [k for k, v in bare.items() if ok(v)]
+    kept = [k for k in passing if k in inside and ok(inside[k])]
+    pct = 100 * len(kept) / len(passing) if passing else 0.0
+    print(f"{what} passing bare that pass inside: {len(kept)}/{len(passing)} = {pct:.2f} %"
+          f"  (target >= 97 %: {'met' if pct >= 97 else 'NOT met'})")
+print()
+share("modules", B["modules"], I["modules"], lambda v: v[0] in PASS)
+share("cases  ", flat(B), flat(I), lambda v: v[0] == "passed")
+
+if record:
+    cpu = record.get("cpu") or {}
+    mem = (record.get("memory") or {}).get("peak_bytes")
+    print(f"\ninside: verdict {record.get('verdict')}, exit status {record.get('exit_status')}, "
+          f"CPU {cpu.get('user_seconds', 0) + cpu.get('system_seconds', 0):.0f} s, "
+          + (f"peak memory {mem / 2**20:.0f} MiB, " if mem else "")
+          + f"peak tasks {(record.get('tasks') or {}).get('peak')}, mode {record.get('mode')}")
+    denied = record.get("denied") or []
+    print("seccomp refused (the record's denied): " + (", ".join(
+        f"{d['syscall']} x{d['count']} ({d.get('errno')})" for d in denied) or "nothing"))
+else:
+    print("\ninside: no run record was written")
+
+print("\ndifferences, bare -> inside (a module, then those of its cases that differ):")
+n = 0
+for mod in sorted(set(B["modules"]) | set(I["modules"])):
+    bm, im = B["modules"].get(mod), I["modules"].get(mod)
+    bcs, ics = B["cases"].get(mod, {}), I["cases"].get(mod, {})
+    case_diffs = [c for c in sorted(set(bcs) & set(ics)) if bcs[c][0] != ics[c][0]]
+    bo, io = bm[0] if bm else "not run", im[0] if im else "not run"
+    if bo == io and not case_diffs:
+        continue
+    n += 1
+    why = ""
+    if io != bo and im and io not in PASS:
+        why = f"   inside: {module_reason(im, ics, I['unnamed'][mod])}"
+    elif io != bo and bm and bo not in PASS:
+        why = f"   bare: {module_reason(bm, bcs, B['unnamed'][mod])}"
+    print(f"  {mod}: {bo} -> {io}{why}")
+    missing = len(set(bcs) - set(ics))
+    if missing and im:
+        print(f"      ({missing} of its {len(bcs)} bare cases did not run inside)")
+    for c in case_diffs:
+        (bo_c, b_why), (io_c, i_why) = bcs[c], ics[c]
+        reason = i_why if io_c != "passed" else b_why
+        print(f"      {c}: {bo_c} -> {io_c}" + (f": {reason}" if reason else ""))
+print(f"  ({n} module(s) differ)" if n else "  none")
+EOF
+
+if [ -n "$LOGS" ]; then
+	mkdir -p "$LOGS"
+	for f in bare.log inside.log record.json; do
+		[ ! -e "$TMP/$f" ] || cp "$TMP/$f" "$LOGS/"
+	done
+	for side in bare inside; do
+		[ ! -e "$TMP/$side/junit.xml" ] || cp "$TMP/$side/junit.xml" "$LOGS/$side-junit.xml"
+	done
+	echo "logs: $LOGS" >&2
+fi
+exit "$status"

@@ -202,9 +202,8 @@ static void load_profiles(struct stk_policy *p, int argc, char **argv,
 	}
 }
 
-static _Noreturn void unknown_option(int argc, char **argv, const char *cmd)
+static _Noreturn void unknown_option(char **argv, const char *cmd)
 {
-	(void)argc;
 	if (optopt && optopt < 256)
 		fail(cmd, EINVAL, true,
 		     "%s: option -%c is unknown or lacks its argument", cmd,
@@ -256,7 +255,7 @@ static int cmd_run(int argc, char **argv)
 			apply_option(p, run_options[index].name, optarg);
 			break;
 		default:
-			unknown_option(argc, argv, "run");
+			unknown_option(argv, "run");
 		}
 	}
 	/* A profile brings a command, which one given here replaces. */
@@ -321,7 +320,7 @@ static int cmd_policy(int argc, char **argv)
 		else if (opt == OPT_SET)
 			apply_option(p, policy_options[index].name, optarg);
 		else if (opt != OPT_PROFILE)
-			unknown_option(argc, argv, "policy");
+			unknown_option(argv, "policy");
 	}
 	if (optind < argc)
 		fail("policy", EINVAL, true, "policy: unexpected \"%s\"",

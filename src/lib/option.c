@@ -7,6 +7,7 @@
 #include "error.h"
 #include "policy.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,35 +29,62 @@ enum kind {
 	KIND_COUNT,    /* a limit written as a whole number */
 };
 
+/* Every option a caller may set by name, and the section of a profile
+ * where it is a key (NULL: none; a profile's environment is [env] with
+ * the variables as keys, and a cgroup parent is the host's business). */
 static const struct option_info {
 	const char *name;
 	enum kind kind;
-	int arg; /* bind flags, or the limit */
+	int arg;	     /* bind flags, or the limit */
+	const char *section; /* of profiles, docs/profiles.md */
 } options[] = {
 	/* clang-format off */
-	{"ro",            KIND_BIND,          STK_BIND_RO},
-	{"rw",            KIND_BIND,          STK_BIND_RW},
-	{"ro-try",        KIND_BIND,          STK_BIND_RO | STK_BIND_TRY},
-	{"rw-try",        KIND_BIND,          STK_BIND_RW | STK_BIND_TRY},
-	{"tmpfs",         KIND_TMPFS,         0},
-	{"copy",          KIND_COPY,          0},
-	{"chdir",         KIND_CHDIR,         0},
-	{"env",           KIND_ENV,           0},
-	{"hostname",      KIND_HOSTNAME,      0},
-	{"cgroup-parent", KIND_CGROUP_PARENT, 0},
-	{"allow",         KIND_ALLOW,         0},
-	{"deny",          KIND_DENY,          0},
-	{"on-deny",       KIND_ON_DENY,       0},
-	{"wall-time",     KIND_DURATION,      STK_LIMIT_WALL_TIME},
-	{"output",        KIND_SIZE,          STK_LIMIT_OUTPUT},
-	{"file-size",     KIND_SIZE,          STK_LIMIT_FILE_SIZE},
-	{"open-files",    KIND_COUNT,         STK_LIMIT_OPEN_FILES},
-	{"tasks",         KIND_COUNT,         STK_LIMIT_TASKS},
-	{"stack",         KIND_SIZE,          STK_LIMIT_STACK},
-	{"memory",        KIND_SIZE,          STK_LIMIT_MEMORY},
-	{"cpu-time",      KIND_DURATION,      STK_LIMIT_CPU_TIME},
+	{"ro",           KIND_BIND,          STK_BIND_RO,                "files"},
+	{"rw",           KIND_BIND,          STK_BIND_RW,                "files"},
+	{"ro-try",       KIND_BIND,          STK_BIND_RO | STK_BIND_TRY, "files"},
+	{"rw-try",       KIND_BIND,          STK_BIND_RW | STK_BIND_TRY, "files"},
+	{"tmpfs",        KIND_TMPFS,         0,                          "files"},
+	{"copy",         KIND_COPY,          0,                          "files"},
+	{"chdir",        KIND_CHDIR,         0,                          "run"},
+	{"env",          KIND_ENV,           0,                          NULL},
+	{"hostname",     KIND_HOSTNAME,      0,                          "run"},
+	{"cgroup-parent", KIND_CGROUP_PARENT, 0,                          NULL},
+	{"allow",        KIND_ALLOW,         0,                          "syscalls"},
+	{"deny",         KIND_DENY,          0,                          "syscalls"},
+	{"on-deny",      KIND_ON_DENY,       0,                          "syscalls"},
+	{"wall-time",    KIND_DURATION,      STK_LIMIT_WALL_TIME,        "limits"},
+	{"output",       KIND_SIZE,          STK_LIMIT_OUTPUT,           "limits"},
+	{"file-size",    KIND_SIZE,          STK_LIMIT_FILE_SIZE,        "limits"},
+	{"open-files",   KIND_COUNT,         STK_LIMIT_OPEN_FILES,       "limits"},
+	{"tasks",        KIND_COUNT,         STK_LIMIT_TASKS,            "limits"},
+	{"stack",        KIND_SIZE,          STK_LIMIT_STACK,            "limits"},
+	{"memory",       KIND_SIZE,          STK_LIMIT_MEMORY,           "limits"},
+	{"cpu-time",     KIND_DURATION,      STK_LIMIT_CPU_TIME,         "limits"},
 	/* clang-format on */
 };
+
+static const struct option_info *find_option(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(options); i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+const char *option_section(const char *name)
+{
+	const struct option_info *o = find_option(name);
+	return o ? o->section : NULL;
+}
+
+bool option_section_known(const char *section)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++)
+		if (options[i].section &&
+		    strcmp(options[i].section, section) == 0)
+			return true;
+	return false;
+}
 
 /* "A:B" -> A and B, cut in place; B may be absent unless need_second. */
 static int split_pair(const char *step, char *arg, bool need_second,
@@ -88,8 +116,8 @@ static int parse_count(const char *step, const char *text, uint64_t *value,
 	char *end = NULL;
 	errno = 0;
 	*value = strtoull(text, &end, 10);
-	if (!text[0] || *end || errno || text[0] == '-' || text[0] == '+' ||
-	    text[0] == ' ')
+	/* strtoull would take blanks, a sign, and wrap a minus around. */
+	if (!isdigit((unsigned char)text[0]) || *end || errno)
 		return stk_error_set(err, EINVAL, step,
 				     "%s %s: expected a whole number", step,
 				     text);
@@ -141,10 +169,7 @@ static int set_tmpfs(struct stk_policy *p, const char *step, char *value,
 int stk_policy_set_option(struct stk_policy *p, const char *name,
 			  const char *value, struct stk_error **err)
 {
-	const struct option_info *o = NULL;
-	for (size_t i = 0; name && i < ARRAY_SIZE(options); i++)
-		if (strcmp(options[i].name, name) == 0)
-			o = &options[i];
+	const struct option_info *o = find_option(name);
 	if (!o)
 		return stk_error_set(err, EINVAL, "option",
 				     "unknown option \"%s\"", name ? name : "");

@@ -75,6 +75,11 @@ struct stk_policy {
 	char *profile_source;		  /* owned; its file, or "built-in" */
 };
 
+/* option.c: the profile section in which option NAME is a key (NULL:
+ * none), and whether any option is a key of SECTION. */
+const char *option_section(const char *name);
+bool option_section_known(const char *section);
+
 struct limit_info {
 	const char *option; /* NULL: not settable */
 	const char *key;    /* in the record */

@@ -34,40 +34,20 @@
 
 enum key_kind {
 	KEY_OPTION,	 /* stk_policy_set_option(key, value) */
+	KEY_ENV,	 /* [env]: the key is a variable's name */
 	KEY_COMMAND,	 /* words, the default command */
 	KEY_DESCRIPTION, /* one line for `stockade profiles` */
 };
 
-/* Which key may appear in which section.  [env] is apart: each of its
- * keys is a variable's name. */
+/* The keys that are no option; every other key is the option of its name
+ * in the section option.c gives it. */
 static const struct key_info {
 	const char *section;
 	const char *key;
 	enum key_kind kind;
 } keys[] = {
-	/* clang-format off */
-	{"profile",  "description", KEY_DESCRIPTION},
-	{"run",      "command",     KEY_COMMAND},
-	{"run",      "chdir",       KEY_OPTION},
-	{"run",      "hostname",    KEY_OPTION},
-	{"files",    "ro",          KEY_OPTION},
-	{"files",    "rw",          KEY_OPTION},
-	{"files",    "ro-try",      KEY_OPTION},
-	{"files",    "rw-try",      KEY_OPTION},
-	{"files",    "tmpfs",       KEY_OPTION},
-	{"files",    "copy",        KEY_OPTION},
-	{"syscalls", "allow",       KEY_OPTION},
-	{"syscalls", "deny",        KEY_OPTION},
-	{"syscalls", "on-deny",     KEY_OPTION},
-	{"limits",   "wall-time",   KEY_OPTION},
-	{"limits",   "cpu-time",    KEY_OPTION},
-	{"limits",   "memory",      KEY_OPTION},
-	{"limits",   "tasks",       KEY_OPTION},
-	{"limits",   "output",      KEY_OPTION},
-	{"limits",   "file-size",   KEY_OPTION},
-	{"limits",   "open-files",  KEY_OPTION},
-	{"limits",   "stack",       KEY_OPTION},
-	/* clang-format on */
+	{"profile", "description", KEY_DESCRIPTION},
+	{"run", "command", KEY_COMMAND},
 };
 
 struct parse {
@@ -181,23 +161,23 @@ static int split_words(const char *text, char ***out)
 	return 0;
 }
 
-static int apply_key(struct parse *ps, const struct key_info *k,
+static int apply_key(struct parse *ps, enum key_kind kind, const char *key,
 		     const char *value)
 {
 	struct stk_error *err = NULL;
 	int r = 0;
-	switch (k->kind) {
+	switch (kind) {
 	case KEY_DESCRIPTION:
 		free(ps->description);
 		ps->description = strdup(value);
 		if (!ps->description)
-			return parse_fail(ps, k->key, ENOMEM, "out of memory");
+			return parse_fail(ps, key, ENOMEM, "out of memory");
 		return 1;
 	case KEY_COMMAND: {
 		_cleanup_free_ char **argv = NULL;
 		r = split_words(value, &argv);
 		if (r < 0)
-			return parse_fail(ps, k->key, -r, "%s",
+			return parse_fail(ps, key, -r, "%s",
 					  r == -ENOMEM ? "out of memory"
 						       : "no command, or a "
 							 "quote not closed");
@@ -206,13 +186,17 @@ static int apply_key(struct parse *ps, const struct key_info *k,
 				ps->p, (const char *const *)argv, &err);
 		break;
 	}
+	case KEY_ENV:
+		if (ps->p)
+			r = stk_policy_set_env(ps->p, key, value, &err);
+		break;
 	case KEY_OPTION:
 		if (ps->p)
-			r = stk_policy_set_option(ps->p, k->key, value, &err);
+			r = stk_policy_set_option(ps->p, key, value, &err);
 		break;
 	}
 	if (r < 0)
-		parse_fail(ps, k->key, -r, "%s",
+		parse_fail(ps, key, -r, "%s",
 			   err && err->message ? err->message : strerror(-r));
 	stk_error_free(err);
 	return r < 0 ? 0 : 1;
@@ -227,23 +211,19 @@ static int on_key(void *user, const char *section, const char *key,
 	if (!section[0])
 		return parse_fail(ps, key, EINVAL,
 				  "outside any [section] (docs/profiles.md)");
-	if (strcmp(section, "env") == 0) {
-		struct stk_error *err = NULL;
-		int r = ps->p ? stk_policy_set_env(ps->p, key, value, &err) : 0;
-		if (r < 0)
-			parse_fail(ps, key, -r, "%s",
-				   err ? err->message : strerror(-r));
-		stk_error_free(err);
-		return r < 0 ? 0 : 1;
-	}
-	bool known_section = false;
+	if (strcmp(section, "env") == 0)
+		return apply_key(ps, KEY_ENV, key, value);
+	bool known_section = option_section_known(section);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		if (strcmp(keys[i].section, section) != 0)
 			continue;
 		known_section = true;
 		if (strcmp(keys[i].key, key) == 0)
-			return apply_key(ps, &keys[i], value);
+			return apply_key(ps, keys[i].kind, key, value);
 	}
+	const char *home = option_section(key);
+	if (home && strcmp(home, section) == 0)
+		return apply_key(ps, KEY_OPTION, key, value);
 	if (!known_section)
 		return parse_fail(ps, key, EINVAL,
 				  "unknown section [%s] (docs/profiles.md)",
@@ -471,14 +451,19 @@ static bool seen(struct listing *ls, const char *name)
 	return false;
 }
 
+/* One line for NAME, whose TEXT came from source; text NULL: it could not
+ * be read, and *err says why (a profile --profile would refuse). */
 static void list_one(struct listing *ls, const char *name, const char *text,
-		     size_t len, const char *source)
+		     size_t len, const char *source, struct stk_error *err)
 {
 	char *description = NULL;
-	struct stk_error *err = NULL;
-	if (seen(ls, name))
+	if (seen(ls, name)) {
+		stk_error_free(err);
 		return;
-	int r = profile_parse(NULL, source, text, len, &description, &err);
+	}
+	int r = text ? profile_parse(NULL, source, text, len, &description,
+				     &err)
+		     : -EIO;
 	fprintf(ls->out, "%-10s %s%s", name, r < 0 ? "refused: " : "",
 		r < 0	      ? err->message
 		: description ? description
@@ -513,11 +498,14 @@ static int list_dir(const char *dir, void *arg)
 	for (size_t i = 0; i < n; i++) {
 		char path[PATH_MAX];
 		_cleanup_free_ char *text = NULL;
+		struct stk_error *err = NULL;
 		size_t len = 0;
 		snprintf(path, sizeof(path), "%s/%s.conf", dir, names[i]);
-		if (read_profile(dirfd(d), strrchr(path, '/') + 1, &text, &len,
-				 NULL) == 0)
-			list_one(ls, names[i], text, len, path);
+		int r = read_profile(AT_FDCWD, path, &text, &len, &err);
+		if (r < 0)
+			stk_error_set(&err, -r, "--profile", "%s: %s", path,
+				      strerror(-r));
+		list_one(ls, names[i], text, len, path, err);
 		free(names[i]);
 	}
 	closedir(d);
@@ -536,7 +524,8 @@ int stk_profiles_list(char **text, struct stk_error **err)
 	for (size_t i = 0; r == 0 && i < stk_n_builtin_profiles; i++)
 		list_one(&ls, stk_builtin_profiles[i].name,
 			 stk_builtin_profiles[i].text,
-			 strlen(stk_builtin_profiles[i].text), "built-in");
+			 strlen(stk_builtin_profiles[i].text), "built-in",
+			 NULL);
 	for (size_t i = 0; i < ls.n; i++)
 		free(ls.names[i]);
 	if (fclose(ls.out) != 0 || r < 0) {

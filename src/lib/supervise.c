@@ -286,41 +286,20 @@ static void take_denial(struct loop *l)
 	}
 }
 
-static int arm_ticks(int *fd, uint64_t ns, struct stk_error **err)
+/* A timerfd that fires after ns, and every ns after that if repeat. */
+static int arm_timer(int *fd, uint64_t ns, bool repeat, const char *step,
+		     struct stk_error **err)
 {
 	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	struct timespec every = {.tv_sec = (time_t)(ns / 1000000000ULL),
+	struct timespec after = {.tv_sec = (time_t)(ns / 1000000000ULL),
 				 .tv_nsec = (long)(ns % 1000000000ULL)};
-	struct itimerspec when = {.it_interval = every, .it_value = every};
+	struct itimerspec when = {.it_value = after};
+	if (repeat)
+		when.it_interval = after;
 	if (*fd < 0 || timerfd_settime(*fd, 0, &when, NULL) < 0)
-		return stk_error_set(err, errno, "--cpu-time", "timerfd: %s",
+		return stk_error_set(err, errno, step, "timerfd: %s",
 				     strerror(errno));
 	return 0;
-}
-
-static int arm_timer(int *fd, uint64_t ns, struct stk_error **err)
-{
-	*fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	struct itimerspec when = {
-		.it_value = {.tv_sec = (time_t)(ns / 1000000000ULL),
-			     .tv_nsec = (long)(ns % 1000000000ULL)},
-	};
-	if (*fd < 0 || timerfd_settime(*fd, 0, &when, NULL) < 0)
-		return stk_error_set(err, errno, "--wall-time", "timerfd: %s",
-				     strerror(errno));
-	return 0;
-}
-
-/* The whole tree's CPU time, from the run's group, against --cpu-time:
- * checked on a tick, so the run may overshoot it by a tick's worth. */
-static void end_for(struct loop *l, const char *limit);
-
-static void check_cpu(struct loop *l)
-{
-	uint64_t ticks;
-	(void)!read(l->cpu_timer, &ticks, sizeof(ticks));
-	if (cgroup_cpu_us(l->group) >= l->cpu_limit_us)
-		end_for(l, "cpu");
 }
 
 /* A limit the supervisor enforces fired: the whole sandbox is killed;
@@ -330,6 +309,16 @@ static void end_for(struct loop *l, const char *limit)
 	if (!l->fired)
 		l->fired = limit;
 	sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);
+}
+
+/* The whole tree's CPU time, from the run's group, against --cpu-time:
+ * checked on a tick, so the run may overshoot it by a tick's worth. */
+static void check_cpu(struct loop *l)
+{
+	uint64_t ticks;
+	(void)!read(l->cpu_timer, &ticks, sizeof(ticks));
+	if (cgroup_cpu_us(l->group) >= l->cpu_limit_us)
+		end_for(l, "cpu");
 }
 
 static void run_loop(struct loop *l)
@@ -645,7 +634,7 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	/* The wall clock runs from the clone: the setup counts. */
 	if (r == 0 && policy->limits[STK_LIMIT_WALL_TIME])
 		r = arm_timer(&l.timer, policy->limits[STK_LIMIT_WALL_TIME],
-			      err);
+			      false, "--wall-time", err);
 	/* Root mode, or a delegated parent: a cgroup of its own for the
 	 * run's limits and figures.  Without either there is none to write,
 	 * and the record says so; a limit its controllers lack falls back
@@ -666,7 +655,8 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	if (r == 0 && have_cg && cpu_ns) {
 		l.group = &cg;
 		l.cpu_limit_us = cpu_ns / 1000;
-		r = arm_ticks(&l.cpu_timer, 20 * 1000000ULL, err);
+		r = arm_timer(&l.cpu_timer, 20 * 1000000ULL, true, "--cpu-time",
+			      err);
 	}
 	if (r == 0)
 		r = spawn_sandbox(&plan, policy->stdio[0], have_cg ? &cg : NULL,

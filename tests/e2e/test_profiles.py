@@ -391,14 +391,17 @@ def test_profiles_lists_files_before_built_ins(stockade, host_dir):
     write(d, "sh.conf", "[profile]\ndescription = local shell\n")
     write(d, "extra.conf", "[profile]\ndescription = an extra one\n")
     write(d, "broken.conf", "[limits]\nmemory = lots\n")
+    (d / "unreadable.conf").mkdir()
     cp = stockade.invoke(["profiles"], env={**os.environ, "STOCKADE_PROFILE_PATH": str(d)})
     assert cp.returncode == 0, describe(cp)
     lines = {line.split()[0]: line for line in cp.stdout.splitlines()}
-    assert sorted(lines) == sorted({*PROFILES, "extra", "broken"}), cp.stdout
+    assert sorted(lines) == sorted({*PROFILES, "extra", "broken", "unreadable"}), cp.stdout
     assert "local shell" in lines["sh"] and f"[{d}/sh.conf]" in lines["sh"]
     assert "an extra one" in lines["extra"]
     # Listing checks the syntax only; the bad size is found when it is used.
-    assert "[" in lines["broken"]
+    assert "refused" not in lines["broken"] and f"[{d}/broken.conf]" in lines["broken"]
+    # A file --profile could not read is listed as refused, not left out.
+    assert "refused: " in lines["unreadable"] and "not a regular file" in lines["unreadable"]
 
 
 def test_ro_try(run, host_dir):

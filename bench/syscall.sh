@@ -7,7 +7,7 @@
 #      the kernel (Linux >= 5.11) answers it from the filter's
 #      constant-action bitmap and never runs the BPF program;
 #   2. arg-checked ioctl: ioctl(/dev/null, TCGETS) -> ENOTTY; ioctl is
-#      allowed through argument rules (everything but TIOCSTI/TIOCLINUX), so
+#      allowed through argument rules (all but TIOCSTI/TIOCLINUX/TIOCSETD), so
 #      the BPF program really runs on every call.
 # It also prints the filter's size (`stockade policy --bpf`, 8 bytes per
 # cBPF instruction).

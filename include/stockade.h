@@ -180,8 +180,11 @@ int stk_policy_bpf(const struct stk_policy *p, void **program, size_t *size,
 
 /* Limits.  Wall time is in nanoseconds, output, file size and stack in
  * bytes, open files and tasks in numbers; 0 is refused.  Each has a
- * default that protects the host (docs/record.md lists them); wall time
- * and output have none yet. */
+ * default that protects the host (docs/record.md lists them); wall time,
+ * CPU time and output have none.  STK_UNLIMITED lifts one of the limits
+ * whose absence the host can bear (wall time, CPU time, output, file
+ * size: files stay bounded by their tmpfs mounts); the others refuse it. */
+#define STK_UNLIMITED UINT64_MAX
 enum stk_limit {
 	STK_LIMIT_WALL_TIME,	   /* the run is killed after it: wall-limit */
 	STK_LIMIT_OUTPUT,	   /* stdout + stderr bytes passed on; beyond,

@@ -50,7 +50,7 @@ const struct syscall_group stk_groups[] = {
 		      "eventfd2", "sendfile", "splice", "tee",
 		      "copy_file_range", "fsync", "fdatasync",
 		      "sync_file_range", "fadvise64", "readahead", "flock",
-		      "ioctl" /* not TIOCSTI, TIOCLINUX: seccomp.c */),
+		      "ioctl" /* not TIOCSTI, ...: seccomp.c */),
 		true,
 		false,
 	},
@@ -167,9 +167,20 @@ const struct syscall_group stk_groups[] = {
 	},
 	{
 		"network",
-		"IPv4 and IPv6 sockets (the sandbox's own network namespace: "
-		"loopback only for now)",
-		CALLS("socket" /* AF_INET, AF_INET6 */),
+		"IPv4 and IPv6 sockets, route netlink to read the interfaces "
+		"(the sandbox's own network namespace: loopback only for now)",
+		CALLS("socket" /* AF_INET, AF_INET6, NETLINK_ROUTE */),
+		false,
+		false,
+	},
+	{
+		"terminals",
+		"pseudo-terminals of the sandbox's own: a private devpts at "
+		"/dev/pts, /dev/ptmx and /dev/tty (a mount: no calls)",
+		/* The instance holds only the terminals the sandbox opens;
+		 * the ioctls that reach past one (TIOCSTI, TIOCLINUX) or
+		 * load a line discipline (TIOCSETD) stay refused. */
+		(const char *const[]){NULL},
 		false,
 		false,
 	},
@@ -254,6 +265,12 @@ const struct syscall_group *stk_group_find(const char *name)
 	return NULL;
 }
 
+bool stk_groups_has(uint64_t groups, const char *name)
+{
+	const struct syscall_group *g = stk_group_find(name);
+	return g && (groups & 1ULL << (g - stk_groups));
+}
+
 bool stk_syscall_dangerous(const char *name)
 {
 	for (const char *const *d = stk_dangerous_syscalls; *d; d++)
@@ -283,7 +300,9 @@ static const char *const arg_ruled[] = {
 	/* clang-format off */
 	"clone", "clone3", "socket", "socketpair", "ioctl", "personality",
 	"prctl", "prlimit64", "fcntl", "chmod", "fchmod", "fchmodat",
-	"creat", "open", "openat", "mknod", "mknodat",
+	"creat", "open", "openat", "mknod", "mknodat", "setuid", "setreuid",
+	"setresuid", "setgid", "setregid", "setresgid", "chown", "lchown",
+	"fchown", "fchownat",
 	NULL,
 	/* clang-format on */
 };

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct syscall_group {
 	const char *name;
@@ -18,6 +19,8 @@ extern const size_t stk_n_groups;
 extern const char *const stk_dangerous_syscalls[];
 
 const struct syscall_group *stk_group_find(const char *name);
+/* The group of that name is among groups (a policy's bit set). */
+bool stk_groups_has(uint64_t groups, const char *name);
 bool stk_syscall_dangerous(const char *name);
 /* A call of the native architecture, by name. */
 bool stk_syscall_known(const char *name);

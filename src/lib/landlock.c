@@ -115,7 +115,7 @@ int landlock_apply(const struct plan *plan)
 		const struct mount_op *op = &plan->ops[i];
 		bool writable = op->kind == OP_TMPFS ||
 				(op->kind == OP_BIND && !op->read_only) ||
-				op->kind == OP_DEVICE;
+				op->kind == OP_DEVICE || op->kind == OP_DEVPTS;
 		if (!writable ||
 		    (op->kind != OP_TMPFS && op->fd < 0 && op->optional))
 			continue;
@@ -130,7 +130,7 @@ int landlock_apply(const struct plan *plan)
 				LANDLOCK_ACCESS_FS_READ_FILE |
 				LANDLOCK_ACCESS_FS_WRITE_FILE | FS_TRUNCATE;
 		uint64_t access =
-			op->kind == OP_DEVICE
+			op->kind == OP_DEVICE || op->kind == OP_DEVPTS
 				? ll->fs & (LANDLOCK_ACCESS_FS_READ_FILE |
 					    LANDLOCK_ACCESS_FS_WRITE_FILE |
 					    FS_IOCTL_DEV)

@@ -19,11 +19,11 @@
 /* The table the setters, the record and the payload share. */
 const struct limit_info stk_limits[STK_LIMIT_COUNT] = {
 	[STK_LIMIT_WALL_TIME] = {"--wall-time", "wall_time_ns", -1, 0,
-				 "supervisor timer"},
+				 "supervisor timer", true},
 	[STK_LIMIT_OUTPUT] = {"--output", "output_bytes", -1, 0,
-			      "supervisor count"},
+			      "supervisor count", true},
 	[STK_LIMIT_FILE_SIZE] = {"--file-size", "file_size_bytes", RLIMIT_FSIZE,
-				 1ULL << 30, "RLIMIT_FSIZE"},
+				 1ULL << 30, "RLIMIT_FSIZE", true},
 	[STK_LIMIT_OPEN_FILES] = {"--open-files", "open_files", RLIMIT_NOFILE,
 				  1024, "RLIMIT_NOFILE"},
 	[STK_LIMIT_TASKS] = {"--tasks", "tasks", RLIMIT_NPROC, 512,
@@ -35,7 +35,8 @@ const struct limit_info stk_limits[STK_LIMIT_COUNT] = {
 			      "cgroup memory, no swap"},
 	[STK_LIMIT_CPU_TIME] = {"--cpu-time", "cpu_time_ns", -1, 0,
 				"cgroup cpu.stat, checked every 20 ms "
-				"(RLIMIT_CPU per process a second above it)"},
+				"(RLIMIT_CPU per process a second above it)",
+				true},
 	[STK_LIMIT_CORE] = {NULL, "core_bytes", RLIMIT_CORE, 0, "RLIMIT_CORE"},
 	/* Pending signals count per user at every level of user namespaces:
 	 * a run that queued the host's whole budget would leave none to the
@@ -58,6 +59,16 @@ int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
 		return stk_error_set(err, EINVAL, "limit", "unknown limit %d",
 				     (int)which);
 	const char *opt = stk_limits[which].option;
+	/* Lifted: the supervisor's limits and RLIMIT_CPU (0: none), or an
+	 * rlimit of RLIM_INFINITY (all ones, as STK_UNLIMITED). */
+	if (value == STK_UNLIMITED && stk_limits[which].liftable) {
+		p->limits[which] =
+			stk_limits[which].resource >= 0 ? RLIM_INFINITY : 0;
+		return 0;
+	}
+	if (value == STK_UNLIMITED)
+		return stk_error_set(err, EINVAL, opt,
+				     "%s: cannot be unlimited", opt);
 	if (value == 0)
 		return stk_error_set(err, EINVAL, opt,
 				     "%s: must be more than 0", opt);

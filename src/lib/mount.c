@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "groups.h"
 #include "sys.h"
 
 #include <dirent.h>
@@ -35,8 +36,8 @@
  * copies it; this keeps them well under the usual limit of open files. */
 #define COPY_MAX_ENTRIES 512
 
-static const char *const devices[] = {"null", "zero", "full", "random",
-				      "urandom"};
+static const char *const devices[] = {"null",	"zero",	   "full",
+				      "random", "urandom", "tty" /* last */};
 static const char *const dev_links[][2] = {
 	{"fd", "/proc/self/fd"},
 	{"stdin", "/proc/self/fd/0"},
@@ -323,20 +324,29 @@ static int plan_etc(struct plan *plan, const struct stk_policy *policy)
 	snprintf(text, sizeof(text), "%s\n", policy->hostname);
 	if (r >= 0)
 		r = add_fallback(plan, OP_FILE, "etc/hostname", text, 0644);
+	/* As on a host, where only root reads it: programs and tests expect
+	 * EACCES from /etc/shadow, not its absence.  It is empty anyway. */
+	if (r >= 0)
+		r = add_fallback(plan, OP_FILE, "etc/shadow", "", 0);
 	/* Only files: there is no network and no directory service. */
 	if (r >= 0)
 		r = add_fallback(plan, OP_FILE, "etc/nsswitch.conf",
 				 "passwd: files\ngroup: files\nshadow: files\n"
-				 "hosts: files\n",
+				 "hosts: files\nservices: files\n"
+				 "protocols: files\n",
 				 0644);
 	return r;
 }
 
-static int plan_dev(struct plan *plan)
+static int plan_dev(struct plan *plan, bool terminals)
 {
 	char dest[32];
 	int r = add_text(plan, OP_DIR, "dev", "", 0755);
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(devices); i++) {
+	/* The terminals group adds the one device that means a terminal:
+	 * /dev/tty, the caller's controlling one, which the sandbox (a new
+	 * session) does not have until it makes one of its own pty. */
+	size_t n_devices = ARRAY_SIZE(devices) - (terminals ? 0 : 1);
+	for (size_t i = 0; r >= 0 && i < n_devices; i++) {
 		struct mount_op op = {.kind = OP_DEVICE, .fd = -1};
 		snprintf(dest, sizeof(dest), "dev/%s", devices[i]);
 		if (asprintf(&op.source, "/%s", dest) < 0)
@@ -358,6 +368,13 @@ static int plan_dev(struct plan *plan)
 	}
 	if (r >= 0)
 		r = add_tmpfs(plan, "dev/shm", STK_DEFAULT_TMPFS_SIZE, 01777);
+	if (r >= 0 && terminals) {
+		struct mount_op op = {.kind = OP_DEVPTS, .fd = -1};
+		r = add_op(plan, &op, "dev/pts");
+		if (r >= 0)
+			r = add_text(plan, OP_SYMLINK, "dev/ptmx", "pts/ptmx",
+				     0);
+	}
 	return r;
 }
 
@@ -404,7 +421,7 @@ int plan_mounts(struct plan *plan, const struct stk_policy *policy,
 		r = add_op(plan, &op, "proc");
 	}
 	if (r >= 0)
-		r = plan_dev(plan);
+		r = plan_dev(plan, stk_groups_has(policy->groups, "terminals"));
 	if (r >= 0)
 		r = plan_etc(plan, policy);
 	if (r >= 0)
@@ -587,9 +604,22 @@ static int new_fs(const char *type, const struct mount_op *op)
 			r = sys_fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode,
 					 0);
 	}
+	/* Every devpts mount is a new instance; its ptmx is the sandbox's
+	 * way in (/dev/ptmx links to it), and its terminals belong to whoever
+	 * opens them.  No gid=tty: the user namespace does not map it. */
+	if (op && op->kind == OP_DEVPTS) {
+		r = sys_fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666",
+				 0);
+		if (r == 0)
+			r = sys_fsconfig(fs, FSCONFIG_SET_STRING, "mode",
+					 "0620", 0);
+	}
 	if (r == 0)
 		r = sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
-	unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	/* devpts holds device nodes: nodev would make them useless. */
+	unsigned attrs = MOUNT_ATTR_NOSUID |
+			 (op && op->kind == OP_DEVPTS ? MOUNT_ATTR_NOEXEC
+						      : MOUNT_ATTR_NODEV);
 	if (op && op->kind == OP_PROC)
 		attrs |= MOUNT_ATTR_NOEXEC;
 	int mnt = r == 0 ? sys_fsmount(fs, FSMOUNT_CLOEXEC, attrs) : -1;
@@ -649,9 +679,15 @@ static enum step apply_op(struct mount_op *op, int dir, const char *base)
 		return r < 0 ? STEP_WRITE_FILE : STEP_COUNT;
 	case OP_TMPFS:
 	case OP_PROC:
-		mnt = new_fs(op->kind == OP_TMPFS ? "tmpfs" : "proc", op);
+	case OP_DEVPTS:
+		mnt = new_fs(op->kind == OP_TMPFS  ? "tmpfs"
+			     : op->kind == OP_PROC ? "proc"
+						   : "devpts",
+			     op);
 		if (mnt < 0 || attach(mnt, dir, base, true) < 0)
-			return op->kind == OP_TMPFS ? STEP_TMPFS : STEP_PROC;
+			return op->kind == OP_TMPFS  ? STEP_TMPFS
+			       : op->kind == OP_PROC ? STEP_PROC
+						     : STEP_DEVPTS;
 		close(mnt);
 		return STEP_COUNT;
 	}

@@ -131,7 +131,9 @@ static int set_limit(struct stk_policy *p, const struct option_info *o,
 	struct stk_error *why = NULL;
 	uint64_t v = 0;
 	int r = 0;
-	if (o->kind == KIND_SIZE)
+	if (strcmp(value, "unlimited") == 0)
+		v = STK_UNLIMITED;
+	else if (o->kind == KIND_SIZE)
 		r = stk_parse_size(value, &v, &why);
 	else if (o->kind == KIND_DURATION)
 		r = stk_parse_duration(value, &v, &why);

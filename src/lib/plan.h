@@ -29,6 +29,7 @@ enum op_kind {
 	OP_COPY_FILE, /* a file with the bytes of fd */
 	OP_TMPFS,
 	OP_PROC,
+	OP_DEVPTS, /* a private instance: the sandbox's own terminals */
 };
 
 struct mount_op {
@@ -67,6 +68,7 @@ enum step {
 	STEP_WRITE_FILE,
 	STEP_TMPFS,
 	STEP_PROC,
+	STEP_DEVPTS,
 	STEP_HOSTNAME,
 	STEP_NETNS,
 	STEP_PIVOT_ROOT,

@@ -23,7 +23,8 @@
 #include <unistd.h>
 
 /* What every program needs and nothing more: the read-only system tree and
- * the few /etc entries that dynamic programs, Python and TLS read.  Each is
+ * the few /etc entries that dynamic programs, Python and TLS read, and the
+ * service and protocol names of getaddrinfo and getservbyname.  Each is
  * mirrored: a symlink on the host (merged /usr, /etc/localtime) becomes the
  * same symlink, anything else a read-only bind; absent ones are skipped. */
 static const char *const default_mirrors[] = {
@@ -32,6 +33,7 @@ static const char *const default_mirrors[] = {
 	"/sbin",	  "/etc/ld.so.cache",
 	"/etc/localtime", "/etc/alternatives",
 	"/etc/ssl/certs", "/etc/ssl/openssl.cnf",
+	"/etc/services",  "/etc/protocols",
 };
 
 static const char *const default_env[][2] = {

@@ -86,6 +86,7 @@ struct limit_info {
 	int resource;	    /* RLIMIT_*, or -1: the supervisor's */
 	uint64_t fallback;  /* the default; 0: none */
 	const char *by;	    /* what enforces it */
+	bool liftable;	    /* STK_UNLIMITED accepted */
 };
 extern const struct limit_info stk_limits[STK_LIMIT_COUNT];
 void limits_default(uint64_t limits[STK_LIMIT_COUNT]);

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -133,7 +134,8 @@ static json_t *limits_json(const struct plan *plan)
 	for (int i = 0; limits && i < STK_LIMIT_COUNT; i++) {
 		const struct limit_info *li = &stk_limits[i];
 		const char *by = li->by;
-		bool on = plan->limits[i] || li->resource >= 0;
+		bool on = (plan->limits[i] || li->resource >= 0) &&
+			  plan->limits[i] != RLIM_INFINITY;
 		/* Without a cgroup: memory per process, if asked; tasks
 		 * counted per user namespace only. */
 		if (i == STK_LIMIT_MEMORY && !plan->cg_memory) {

@@ -23,6 +23,7 @@
 #include "groups.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -48,10 +49,12 @@
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |         \
 	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
 
-/* ioctls no sandbox needs and two CVEs used: injecting input into the
- * caller's terminal (TIOCSTI) and the Linux console's selection buffer
- * (TIOCLINUX). */
-static const uint32_t forbidden_ioctls[] = {TIOCSTI, TIOCLINUX};
+/* ioctls no sandbox needs and CVEs used: injecting input into the
+ * caller's terminal (TIOCSTI), the Linux console's selection buffer
+ * (TIOCLINUX), and line disciplines, each a kernel driver of its own
+ * behind any terminal fd (TIOCSETD: n_hdlc CVE-2017-2636, n_gsm
+ * CVE-2023-6546). */
+static const uint32_t forbidden_ioctls[] = {TIOCSTI, TIOCLINUX, TIOCSETD};
 
 /* fcntl commands on shared host inodes: a lease can block the host's
  * open of a file for lease-break-time (45 s), and dnotify watches host
@@ -76,6 +79,32 @@ static int mode_arg(const char *call)
 		if (strcmp(call, mode_args[i].call) == 0)
 			return (int)mode_args[i].arg;
 	return -1;
+}
+
+/* Calls that set user or group ids, and which of their arguments are ids:
+ * 'u' a user id, 'g' a group id, '-' not an id.  Only the sandbox's own
+ * ids and -1 (unchanged) pass; the program holds no capability, so the
+ * kernel would refuse any other id anyway, but with EINVAL for an id its
+ * user namespace does not map (nearly all of them), where a program (and
+ * CPython's tests) expects the EPERM of an unprivileged user.  setgroups
+ * needs CAP_SETGID before it looks at its list; setfsuid and setfsgid
+ * fail silently. */
+static const struct {
+	const char *call;
+	const char *args;
+} id_args[] = {
+	{"setuid", "u"},      {"setreuid", "uu"}, {"setresuid", "uuu"},
+	{"setgid", "g"},      {"setregid", "gg"}, {"setresgid", "ggg"},
+	{"chown", "-ug"},     {"lchown", "-ug"},  {"fchown", "-ug"},
+	{"fchownat", "--ug"},
+};
+
+static const char *id_arg_kinds(const char *call)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(id_args); i++)
+		if (strcmp(call, id_args[i].call) == 0)
+			return id_args[i].args;
+	return NULL;
 }
 
 /* A filter of the program's own, stacked on ours, would outrank our
@@ -143,6 +172,30 @@ static int allow_except(scmp_filter_ctx ctx, int nr, unsigned arg,
 	return 0;
 }
 
+/* One rule for each way to choose, for every id argument, the sandbox's
+ * own id or -1. */
+static int allow_own_ids(scmp_filter_ctx ctx, int nr, const char *kinds,
+			 unsigned *rules)
+{
+	unsigned ids[6], n = 0;
+	for (unsigned a = 0; kinds[a] && a < ARRAY_SIZE(ids); a++)
+		if (kinds[a] != '-')
+			ids[n++] = a;
+	for (unsigned pick = 0; pick < 1U << n; pick++) {
+		struct scmp_arg_cmp cmp[6];
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t own = kinds[ids[i]] == 'u' ? STK_SANDBOX_UID
+							    : STK_SANDBOX_GID;
+			cmp[i] = LOW32(ids[i], pick & 1U << i ? own : ~0U);
+		}
+		int r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, cmp);
+		if (r < 0)
+			return r;
+		++*rules;
+	}
+	return 0;
+}
+
 static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
 		      const char *name, unsigned *rules)
 {
@@ -173,11 +226,20 @@ static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
 		return allow_except(ctx, nr, 0, forbidden_prctls,
 				    ARRAY_SIZE(forbidden_prctls), rules);
 	if (strcmp(name, "prlimit64") == 0) {
-		++*rules; /* its own limits: another process's are init's or
-			   * a sibling's to keep */
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					LOW32(0, 0));
+		/* Its own limits: another process's are init's or a
+		 * sibling's to keep.  A negative pid names no process: the
+		 * kernel answers ESRCH, as programs expect. */
+		*rules += 2;
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					 LOW32(0, 0));
+		return r < 0 ? r
+			     : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+						SCMP_A0(SCMP_CMP_MASKED_EQ,
+							1U << 31, 1U << 31));
 	}
+	const char *kinds = id_arg_kinds(name);
+	if (kinds)
+		return allow_own_ids(ctx, nr, kinds, rules);
 	if (strcmp(name, "personality") == 0) {
 		++*rules; /* the query, personality(0xffffffff), only */
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
@@ -189,33 +251,41 @@ static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 }
 
-/* socket only for AF_UNIX, and AF_INET/AF_INET6 when the network group is
- * on; never netlink, packet, alg, vsock or any other family. */
+/* socket only for AF_UNIX, and AF_INET/AF_INET6 and route netlink when the
+ * network group is on; never another netlink protocol, packet, alg, vsock
+ * or any other family.  Route netlink reads the interfaces and addresses
+ * of the sandbox's own network namespace (getifaddrs, if_nameindex,
+ * getaddrinfo's AI_ADDRCONFIG); changing them takes CAP_NET_ADMIN, which
+ * the program does not have. */
 static int allow_sockets(scmp_filter_ctx ctx, const struct stk_policy *p,
 			 unsigned *rules)
 {
-	const struct syscall_group *ipc = stk_group_find("local-ipc");
-	const struct syscall_group *net = stk_group_find("network");
-	bool unix_ok = group_on(p, (size_t)(ipc - stk_groups));
-	bool inet_ok = group_on(p, (size_t)(net - stk_groups));
+	bool unix_ok = stk_groups_has(p->groups, "local-ipc");
+	bool inet_ok = stk_groups_has(p->groups, "network");
 	static const struct {
 		const char *call;
 		int family;
+		int protocol; /* -1: any */
 		bool inet;
 	} rules_table[] = {
-		{"socket", AF_UNIX, false},
-		{"socketpair", AF_UNIX, false},
-		{"socket", AF_INET, true},
-		{"socket", AF_INET6, true},
+		{"socket", AF_UNIX, -1, false},
+		{"socketpair", AF_UNIX, -1, false},
+		{"socket", AF_INET, -1, true},
+		{"socket", AF_INET6, -1, true},
+		{"socket", AF_NETLINK, NETLINK_ROUTE, true},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(rules_table); i++) {
 		if (!(rules_table[i].inet ? inet_ok : unix_ok) ||
 		    denied_by_caller(p, rules_table[i].call))
 			continue;
 		int nr = seccomp_syscall_resolve_name(rules_table[i].call);
-		int r = seccomp_rule_add(
-			ctx, SCMP_ACT_ALLOW, nr, 1,
-			LOW32(0, (uint32_t)rules_table[i].family));
+		struct scmp_arg_cmp cmp[] = {
+			LOW32(0, (uint32_t)rules_table[i].family),
+			LOW32(2, (uint32_t)rules_table[i].protocol),
+		};
+		int r = seccomp_rule_add_array(
+			ctx, SCMP_ACT_ALLOW, nr,
+			rules_table[i].protocol < 0 ? 1 : 2, cmp);
 		if (r < 0)
 			return r;
 		++*rules;
@@ -255,9 +325,13 @@ static int find_prebuilt(const struct stk_policy *p, struct filter *filter)
 {
 	if (p->n_denied)
 		return -ENOENT;
+	uint64_t with_calls = 0; /* terminals is a mount, not calls */
+	for (size_t g = 0; g < stk_n_groups; g++)
+		if (stk_groups[g].calls[0])
+			with_calls |= 1ULL << g;
 	for (size_t i = 0; i < stk_n_prebuilt_filters; i++) {
 		const struct prebuilt_filter *pre = &stk_prebuilt_filters[i];
-		if (pre->groups != p->groups)
+		if ((pre->groups ^ p->groups) & with_calls)
 			continue;
 		size_t size = pre->len * sizeof(struct sock_filter);
 		filter->prog.filter = malloc(size);
@@ -443,15 +517,18 @@ static const char *arg_rule_note(const char *call)
 		const char *call, *note;
 	} notes[] = {
 		{"clone", "  (no namespace flags)"},
-		{"ioctl", "  (not TIOCSTI, TIOCLINUX)"},
+		{"ioctl", "  (not TIOCSTI, TIOCLINUX, TIOCSETD)"},
 		{"personality", "  (query only)"},
 		{"fcntl", "  (not F_SETLEASE, F_NOTIFY)"},
 		{"prctl", "  (not PR_SET_SECCOMP)"},
-		{"prlimit64", "  (its own limits only)"},
+		{"prlimit64",
+		 "  (its own limits only; ESRCH for a negative pid)"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(notes); i++)
 		if (strcmp(call, notes[i].call) == 0)
 			return notes[i].note;
+	if (id_arg_kinds(call))
+		return "  (the sandbox's own ids only)";
 	return mode_arg(call) >= 0 ? "  (no setuid or setgid mode)" : NULL;
 }
 
@@ -485,7 +562,8 @@ int stk_policy_describe(const struct stk_policy *p, char **text,
 				how = arg_rule_note(*c);
 			else if (strcmp(*c, "socket") == 0)
 				how = strcmp(grp->name, "network") == 0
-					      ? "  (AF_INET, AF_INET6)"
+					      ? "  (AF_INET, AF_INET6, "
+						"NETLINK_ROUTE)"
 					      : "  (AF_UNIX)";
 			else if (strcmp(*c, "socketpair") == 0)
 				how = "  (AF_UNIX)";

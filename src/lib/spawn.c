@@ -66,6 +66,7 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_WRITE_FILE] = "write file",
 	[STEP_TMPFS] = "tmpfs",
 	[STEP_PROC] = "proc",
+	[STEP_DEVPTS] = "devpts",
 	[STEP_HOSTNAME] = "sethostname",
 	[STEP_NETNS] = "network namespace",
 	[STEP_PIVOT_ROOT] = "pivot_root",

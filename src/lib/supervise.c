@@ -101,9 +101,8 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 		r = filter_build(&effective, &plan->filter, err);
 	/* Landlock is a layer of its own: a kernel without it cannot run
 	 * the sandbox as promised, so the run does not start. */
-	const struct syscall_group *net = stk_group_find("network");
 	landlock_plan(&plan->landlock, landlock_abi(),
-		      policy->groups & (1ULL << (net - stk_groups)));
+		      stk_groups_has(policy->groups, "network"));
 	if (r == 0 && plan->landlock.abi < 1)
 		r = stk_error_set(err, EOPNOTSUPP, "landlock",
 				  "Landlock is not enabled in this kernel "

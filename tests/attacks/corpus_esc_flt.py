@@ -4,11 +4,14 @@ from corpus import DENIED, Attack, E  # noqa: F401
 ENTRIES = [
     Attack("ESC-01", "tiocsti-inject", "c/esc01_tiocsti_inject.c", "denied",
            "TIOCSTI is refused on every fd; no terminal reaches the sandbox (a pipe, "
-           "no controlling tty, no /dev/tty)",
-           errnos=E("EPERM"),
+           "no controlling tty, /dev/tty gives ENXIO); with the terminals group, its own pty "
+           "(controlling) refuses TIOCSTI too and devpts shows no host terminal",
+           errnos=E("EPERM"), options=("--allow", "terminals"),
            attempts={"tcgets-fd0": E("ENOTTY"), "tcgets-fd1": E("ENOTTY"),
-                     "tcgets-fd2": E("ENOTTY"), "open-dev-tty": E("ENOENT", "ENXIO"),
-                     "tiocsctty-fd0": E("ENOTTY", "EPERM")},
+                     "tcgets-fd2": E("ENOTTY"), "open-dev-tty": E("ENXIO"),
+                     "tiocsctty-fd0": E("ENOTTY", "EPERM"), "open-dev-ptmx": E("ok"),
+                     "payoff-host-pts-visible": E("ENOENT"), "unlockpt": E("ok"), "setsid": E("ok"),
+                     "open-pts": E("ok"), "tiocsctty-own-pts": E("ok")},
            stdin="pty"),
     Attack("ESC-02", "tiocsti-highbits", "c/esc02_tiocsti_highbits.c", "denied",
            "TIOCSTI and TIOCLINUX with high bits set in the command are refused like the plain ones",

@@ -139,10 +139,14 @@ ENTRIES = [
            attempts={"inet-ping": E("EACCES"), "inet6-ping": E("EACCES")}),
     Attack("NET-07", "netlink-privileged-sockopts", "c/net07_netlink_privileged_sockopts.c",
            "denied",
-           "netlink is refused (EPERM); privileged socket options and interface ioctls need "
-           "CAP_NET_ADMIN/RAW (EPERM); no eth0 (ENODEV)",
+           "netlink is refused (EPERM) but route netlink, whose dump shows lo alone and whose "
+           "changes need CAP_NET_ADMIN (EPERM); privileged socket options and interface ioctls "
+           "need CAP_NET_ADMIN/RAW (EPERM); no eth0 (ENODEV)",
            errnos=E("EPERM"), options=("--allow", "network"),
-           attempts={"tcp-socket": E("ok"), "udp-socket": E("ok"),
+           attempts={"netlink-raw-0": E("ok"), "netlink-dgram-route": E("ok"),
+                     "rtnl-socket": E("ok"), "rtnl-dump-links": E("ok"),
+                     "payoff-rtnl-links-beyond-lo": E("ENOENT"),
+                     "tcp-socket": E("ok"), "udp-socket": E("ok"),
                      "so-attach-bpf-bad-fd": E("EBADF"), "so-bindtodevice-eth0": E("ENODEV"),
                      "siocgifflags-lo": E("ok"), "siocgifmtu-lo": E("ok"),
                      "siocgifflags-eth0": E("ENODEV")}),
@@ -160,7 +164,7 @@ ENTRIES = [
            "links, FIFOs, 0000 files and a RENAME_EXCHANGE racer daemon leave the run clean",
            errnos=E("ok"), options=("--copy", "/usr/lib/ssl:/tmp/sup01-ssl"),
            attempts={"copy-private-leads-nowhere": E("ENOENT"),
-                     "plant-unmapped-owner": E("EINVAL"), "follow-result-link": E("ENOENT")}),
+                     "plant-unmapped-owner": E("EPERM"), "follow-result-link": E("ENOENT")}),
     Attack("SUP-02", "output-shape-bombs", "c/sup02_output_shape_bombs.c", "denied",
            "a 1 TB sparse file stops at the file-size limit (EFBIG), a million files at the "
            "tmpfs inodes and filling at its size (ENOSPC), names at 255 bytes; teardown is clean",

@@ -71,15 +71,16 @@ def test_network_is_only_loopback(inside):
             host_tcp = oserr(socket.create_connection, ("127.0.0.1", int(sys.argv[1])), timeout=5)
             u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             host_abstract = oserr(u.connect, "\\0" + sys.argv[2])
-            # if_nameindex asks netlink, which the filter never allows.
-            facts(devs=devs, ifaces=oserr(socket.if_nameindex), echoed=echoed,
+            # if_nameindex asks route netlink, which shows the run's own
+            # namespace: lo alone.
+            facts(devs=devs, ifaces=socket.if_nameindex(), echoed=echoed,
                   host_tcp=host_tcp, host_abstract=host_abstract)
         ''', "--allow", "network", args=(str(port), abstract_name))
     finally:
         listener.close()
         abstract.close()
     assert facts["devs"] == ["lo"]
-    assert facts["ifaces"] == "EPERM"
+    assert facts["ifaces"] == [[1, "lo"]], facts
     assert facts["echoed"] == "ping"
     assert facts["host_tcp"] == "ECONNREFUSED"
     assert facts["host_abstract"] == "ECONNREFUSED"
@@ -115,7 +116,9 @@ def test_identity_is_sandbox_user(inside):
               groups=os.getgroups(), uid_line=status["Uid"].split(), gid_line=status["Gid"].split(),
               user=pwd.getpwuid(os.getuid()).pw_name, group=grp.getgrgid(os.getgid()).gr_name,
               by_name=[pwd.getpwnam("sandbox").pw_uid, grp.getgrnam("sandbox").gr_gid],
-              users=users, setuid0=oserr(os.setuid, 0))
+              users=users, setuid0=oserr(os.setuid, 0), setuid_nobody=oserr(os.setuid, 65534),
+              setresgid=oserr(os.setresgid, -1, 5, -1), setuid_own=oserr(os.setuid, os.getuid()),
+              chown_root=oserr(os.chown, "/tmp", 0, -1), chown_own=oserr(os.chown, "/tmp", -1, os.getgid()))
     ''')
     assert facts["ids"] == [SANDBOX_UID, SANDBOX_UID, SANDBOX_GID, SANDBOX_GID]
     assert facts["uid_line"] == [str(SANDBOX_UID)] * 4
@@ -124,8 +127,12 @@ def test_identity_is_sandbox_user(inside):
     assert facts["user"] == "sandbox"
     assert facts["group"] == "sandbox"
     assert facts["by_name"] == [SANDBOX_UID, SANDBOX_GID]
-    # EINVAL where uid 0 is not even mapped into the namespace.
-    assert facts["setuid0"] in ("EPERM", "EINVAL")
+    # Another id is refused with the EPERM of an unprivileged user (the
+    # kernel alone would say EINVAL for an id the namespace does not map);
+    # the sandbox's own ids are fine.
+    assert [facts[k] for k in ("setuid0", "setuid_nobody", "setresgid", "chown_root")] \
+        == ["EPERM"] * 4, facts
+    assert facts["setuid_own"] is None and facts["chown_own"] is None, facts
     # The passwd file is synthesized: the host's accounts are not in it.
     host_only = {pw.pw_name for pw in pwd.getpwall()} - {"root", "nobody", "sandbox"}
     assert not host_only & set(facts["users"]), facts["users"]
@@ -177,7 +184,10 @@ def test_root_holds_only_the_sandbox_tree(inside, host_dir):
             top[name] = os.readlink(p) if os.path.islink(p) else ("dir" if os.path.isdir(p) else "file")
         facts(top=top, etc=sorted(os.listdir("/etc")),
               hidden=oserr(os.stat, sys.argv[1]), hidden_dir=oserr(os.stat, sys.argv[2]),
-              elsewhere={p: oserr(os.stat, p) for p in ("/var", "/root", "/home", "/srv", "/work", "/etc/shadow")},
+              elsewhere={p: oserr(os.stat, p) for p in ("/var", "/root", "/home", "/srv", "/work")},
+              shadow=[os.stat("/etc/shadow").st_size, oct(os.stat("/etc/shadow").st_mode),
+                      oserr(open, "/etc/shadow")],
+              services=[socket.getservbyname("http", "tcp"), socket.getprotobyname("udp")],
               certs=os.path.isdir("/etc/ssl/certs") and len(os.listdir("/etc/ssl/certs")),
               localtime=os.path.exists("/etc/localtime"),
               localhost=socket.gethostbyname("localhost"))
@@ -194,8 +204,12 @@ def test_root_holds_only_the_sandbox_tree(inside, host_dir):
     assert facts["elsewhere"] == dict.fromkeys(facts["elsewhere"], "ENOENT")
     for name in ("passwd", "group", "hosts", "nsswitch.conf", "ld.so.cache", "localtime", "ssl"):
         assert name in facts["etc"], facts["etc"]
-    for name in ("shadow", "gshadow", "sudoers", "machine-id"):
+    for name in ("gshadow", "sudoers", "machine-id"):
         assert name not in facts["etc"], facts["etc"]
+    # An empty /etc/shadow no one may read, as programs expect of a host.
+    assert facts["shadow"] == [0, "0o100000", "EACCES"], facts["shadow"]
+    # Service and protocol names (getaddrinfo, getservbyname) from the host.
+    assert facts["services"] == [80, 17], facts["services"]
     if os.path.isdir("/etc/ssl/certs") and os.listdir("/etc/ssl/certs"):
         assert facts["certs"], "/etc/ssl/certs is empty inside"
     assert facts["localtime"]
@@ -379,6 +393,50 @@ def test_dev(inside):
     assert facts["null"] == ""
     assert facts["urandom"] == 32 and facts["random"] == 8
     assert facts["shm_writable"] is None
+
+
+def test_terminals_group_gives_private_ptys(inside):
+    """--allow terminals: a devpts instance of the run's own, where the
+    sandbox opens pseudo-terminals and gets a controlling one; the ioctls
+    that inject input or load a line discipline stay refused."""
+    facts, rec, _ = inside('''
+        import fcntl, pty, struct, termios
+        before = sorted(os.listdir("/dev/pts"))
+        master, slave = os.openpty()
+        name = os.ttyname(slave)
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.write(1, (os.ttyname(0) + " " + str(oserr(open, "/dev/tty", "rb"))).encode())
+            os._exit(0)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.waitpid(pid, 0)
+        mount = [l.split() for l in open("/proc/self/mountinfo") if l.split()[4] == "/dev/pts"]
+        facts(before=before, name=name, child=out.decode(), links=os.readlink("/dev/ptmx"),
+              fstype=mount[0][mount[0].index("-") + 1] if mount else None,
+              opts=mount[0][5].split(",") if mount else None,
+              tiocsti=oserr(fcntl.ioctl, master, termios.TIOCSTI, b"x"),
+              tiocsetd=oserr(fcntl.ioctl, slave, termios.TIOCSETD, struct.pack("i", 0)),
+              winsz=oserr(fcntl.ioctl, slave, termios.TIOCGWINSZ, b"\\0" * 8))
+    ''', "--allow", "terminals")
+    # Only the instance's own ptmx: no host terminal is visible.
+    assert facts["before"] == ["ptmx"], facts
+    assert facts["name"] == "/dev/pts/0", facts
+    assert facts["child"].split() == ["/dev/pts/1", "None"], facts  # a controlling tty
+    assert facts["links"] == "pts/ptmx"
+    assert facts["fstype"] == "devpts", facts
+    assert "nosuid" in facts["opts"] and "noexec" in facts["opts"], facts
+    assert facts["tiocsti"] == "EPERM" and facts["tiocsetd"] == "EPERM", facts
+    assert facts["winsz"] is None, facts
+    assert "terminals" in rec["enforced"]["seccomp"]["groups"], rec["enforced"]["seccomp"]
+    assert {d["syscall"] for d in rec["denied"]} == {"ioctl"}, rec["denied"]
 
 
 # ---- file descriptors ---------------------------------------------------------

@@ -337,8 +337,10 @@ ARG_RULES = syscalls('''
         "inet": sock(socket.AF_INET),
         "inet6": sock(socket.AF_INET6),
         "netlink": sock(socket.AF_NETLINK, socket.SOCK_RAW),
-        "packet": sock(socket.AF_PACKET, socket.SOCK_RAW),
         "vsock_high": sock(HIGH | 40),
+        "netlink_audit": sock(socket.AF_NETLINK, socket.SOCK_RAW, 9),
+        "netlink_uevent": sock(socket.AF_NETLINK, socket.SOCK_DGRAM, 15),
+        "packet": sock(socket.AF_PACKET, socket.SOCK_RAW),
         "vsock": sock(40),
         "pair_unix": pair(socket.AF_UNIX),
         "pair_inet": pair(socket.AF_INET),
@@ -357,10 +359,11 @@ def test_socket_families_default(inside):
     facts, rec, cp = inside(ARG_RULES)
     assert facts["unix"] == "ok" and facts["unix_high"] == "ok", facts
     assert facts["pair_unix"] == "ok", facts
-    for key in ("inet", "inet6", "netlink", "packet", "vsock", "vsock_high", "pair_inet"):
+    for key in ("inet", "inet6", "netlink", "netlink_audit", "netlink_uevent", "packet", "vsock",
+                "vsock_high", "pair_inet"):
         assert facts[key] == "EPERM", (key, facts)
     socket_ = one_denial(rec, "socket", cp)
-    assert socket_["errno"] == "EPERM" and socket_["count"] == 6, socket_
+    assert socket_["errno"] == "EPERM" and socket_["count"] == 8, socket_
     # The first three, in the program's order: AF_INET, AF_INET6, AF_NETLINK.
     assert [s[0] for s in socket_["args"]] == [hex(AF_INET), hex(AF_INET6), hex(AF_NETLINK)], socket_
     pair = one_denial(rec, "socketpair", cp)
@@ -373,12 +376,18 @@ def test_socket_families_with_network(inside):
     assert facts["inet"] == "ok" and facts["inet6"] == "ok", facts
     assert facts["echo"] == "ping", facts
     assert facts["unix"] == "ok" and facts["pair_unix"] == "ok", facts
-    for key in ("netlink", "packet", "vsock", "vsock_high", "pair_inet"):
+    # Route netlink only: the run's own interfaces (getifaddrs, if_nameindex).
+    assert facts["netlink"] == "ok", facts
+    for key in ("netlink_audit", "netlink_uevent", "packet", "vsock", "vsock_high", "pair_inet"):
         assert facts[key] == "EPERM", (key, facts)
     socket_ = one_denial(rec, "socket", cp)
-    assert socket_["count"] == 4, socket_
-    # The high-bits vsock call is kept with its full 64-bit argument.
-    assert [s[0] for s in socket_["args"]] == [hex(AF_NETLINK), hex(AF_PACKET), hex(HIGH | AF_VSOCK)], socket_
+    assert socket_["count"] == 5, socket_
+    # The high-bits vsock call is kept with its full 64-bit argument; the
+    # netlink ones with their protocols (audit, uevent).
+    cloexec = 0x80000
+    assert [s[:3] for s in socket_["args"]] == [[hex(HIGH | AF_VSOCK), hex(cloexec | 1), "0x0"],
+                                               [hex(AF_NETLINK), hex(cloexec | 3), hex(9)],
+                                               [hex(AF_NETLINK), hex(cloexec | 2), hex(15)]], socket_
     assert set(rec["enforced"]["seccomp"]["groups"]) == DEFAULT_GROUPS | {"network"}, \
         rec["enforced"]["seccomp"]
     assert rec["enforced"]["landlock"]["tcp"] != "bind and connect denied", rec["enforced"]["landlock"]

@@ -135,6 +135,27 @@ def time_zones():
     t = datetime.datetime(2024, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
     return t.utcoffset() == datetime.timedelta(hours=2)
 
+def pty_():
+    # A pseudo-terminal of the run's own (the terminals group).
+    import os, pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.write(1, os.ttyname(0).encode())
+        os._exit(0)
+    out = b""
+    try:
+        while chunk := os.read(fd, 64):
+            out += chunk
+    except OSError:  # EIO: the child closed its side
+        pass
+    os.waitpid(pid, 0)
+    return out.startswith(b"/dev/pts/")
+
+def socket_names():
+    # Interfaces (route netlink) and service names (/etc/services).
+    import socket
+    return socket.if_nameindex() == [(1, "lo")] and socket.getservbyname("https") == 443
+
 def numpy_():
     import numpy
     a = numpy.arange(12).reshape(3, 4)
@@ -163,7 +184,7 @@ def test_python_standard_library(run, host_dir):
     assert result["isolated"] == 1
     assert set(result) >= {"threads", "pool", "shared_memory", "asyncio", "subprocess",
                            "sqlite", "ctypes", "tempfile", "decimal", "json", "zlib",
-                           "ssl", "locale", "time_zones", "numpy"}
+                           "ssl", "locale", "time_zones", "pty", "socket_names", "numpy"}
     assert rec["profile"] == {"name": "python", "source": "built-in"}
     assert rec["command"] == ["python3", "-I", "-"]
     assert rec["denied"] == [], describe(cp, rec)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -396,7 +397,60 @@ static void test_plan_default(void **state)
 	const struct mount_op *passwd = find_op(&plan, "etc/passwd", OP_FILE);
 	assert_non_null(strstr(passwd->source, "sandbox:x:1000:1000:"));
 	assert_int_equal(passwd->length, strlen(passwd->source));
+	const struct mount_op *shadow = find_op(&plan, "etc/shadow", OP_FILE);
+	assert_int_equal(shadow->length, 0);
+	assert_int_equal(shadow->mode, 0);
+	/* No terminal without the terminals group. */
+	assert_null(ONLY(plan.ops, plan.n_ops, dest, "dev/pts"));
+	assert_null(ONLY(plan.ops, plan.n_ops, dest, "dev/ptmx"));
+	assert_null(ONLY(plan.ops, plan.n_ops, dest, "dev/tty"));
 	plan_release(&plan);
+}
+
+/* The terminals group: a devpts of the run's own, its ptmx, /dev/tty. */
+static void test_plan_terminals(void **state)
+{
+	struct stk_policy *p = *state;
+	ACCEPTED(stk_policy_allow(p, "terminals", &err));
+	struct plan plan;
+	build_plan(&plan, p);
+	find_op(&plan, "dev/pts", OP_DEVPTS);
+	assert_string_equal(find_op(&plan, "dev/ptmx", OP_SYMLINK)->source,
+			    "pts/ptmx");
+	assert_string_equal(find_op(&plan, "dev/tty", OP_DEVICE)->source,
+			    "/dev/tty");
+	plan_release(&plan);
+}
+
+/* unlimited lifts the limits the host can bear without, and only those. */
+static void test_unlimited(void **state)
+{
+	struct stk_policy *p = *state;
+	static const char *const liftable[] = {"wall-time", "cpu-time",
+					       "output", "file-size"};
+	static const char *const kept[] = {"memory", "tasks", "open-files",
+					   "stack"};
+	for (size_t i = 0; i < COUNT(liftable); i++) {
+		ACCEPTED(stk_policy_set_option(p, liftable[i], "1", &err));
+		ACCEPTED(stk_policy_set_option(p, liftable[i], "unlimited",
+					       &err));
+	}
+	assert_int_equal(p->limits[STK_LIMIT_WALL_TIME], 0);
+	assert_int_equal(p->limits[STK_LIMIT_CPU_TIME], 0);
+	assert_int_equal(p->limits[STK_LIMIT_OUTPUT], 0);
+	assert_true(p->limits[STK_LIMIT_FILE_SIZE] == RLIM_INFINITY);
+	for (size_t i = 0; i < COUNT(kept); i++) {
+		char step[32];
+		snprintf(step, sizeof(step), "--%s", kept[i]);
+		uint64_t before = p->limits[STK_LIMIT_MEMORY];
+		REFUSED(stk_policy_set_option(p, kept[i], "unlimited", &err),
+			EINVAL, step, "cannot be unlimited");
+		assert_int_equal(p->limits[STK_LIMIT_MEMORY], before);
+	}
+	REFUSED(stk_policy_set_option(p, "file-size", "Unlimited", &err),
+		EINVAL, "--file-size", "Unlimited");
+	REFUSED(stk_policy_set_limit(p, STK_LIMIT_MEMORY, STK_UNLIMITED, &err),
+		EINVAL, "--memory", "cannot be unlimited");
 }
 
 /* The caller's mounts, children declared before their parents. */
@@ -519,6 +573,8 @@ int main(void)
 #define TEST(t) cmocka_unit_test_setup_teardown(t, new_policy, free_policy)
 	const struct CMUnitTest tests[] = {
 		TEST(test_default_policy),
+		TEST(test_plan_terminals),
+		TEST(test_unlimited),
 		TEST(test_hostname),
 		TEST(test_env),
 		TEST(test_chdir_command_stdio),

@@ -6,7 +6,9 @@
  * fd -1, where an unfiltered call would give EBADF. */
 #include "attack.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 
@@ -24,6 +26,42 @@ static void inject(const char *name, int fd)
 		e = errno;
 	}
 	report(name, r, e);
+}
+
+/* The run's own terminals (the terminals group): a pty of its own, made
+ * its controlling terminal, takes no injected input either, and the
+ * devpts instance shows no terminal of the host's. */
+static void private_pty(void)
+{
+	int master = TRY("open-dev-ptmx", open("/dev/ptmx", O_RDWR | O_NOCTTY));
+	if (master < 0)
+		return;
+	int n = 0;
+	DIR *d = opendir("/dev/pts");
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	note("entries in /dev/pts with one pty open: %d", n);
+	report("payoff-host-pts-visible", n > 2 ? 0 : -1, ENOENT);
+	TRY("unlockpt", unlockpt(master));
+	const char *slave_name = ptsname(master);
+	/* A session of its own, whose controlling terminal the pty becomes. */
+	pid_t child = fork();
+	if (child == 0) {
+		TRY("setsid", setsid());
+		int slave = slave_name
+				    ? TRY("open-pts", open(slave_name, O_RDWR))
+				    : -1;
+		if (slave >= 0)
+			TRY("tiocsctty-own-pts", ioctl(slave, TIOCSCTTY, 0));
+		inject("tiocsti-own-master", master);
+		if (slave >= 0)
+			inject("tiocsti-own-pts", slave);
+		_exit(0);
+	}
+	if (child > 0)
+		waitpid(child, NULL, 0);
 }
 
 int main(void)
@@ -49,6 +87,7 @@ int main(void)
 	if (tty >= 0)
 		inject("tiocsti-dev-tty", tty);
 	inject("tiocsti-badfd", -1);
+	private_pty();
 	done();
 	return 0;
 }

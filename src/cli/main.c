@@ -168,7 +168,8 @@ static const struct option policy_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static void apply_option(struct stk_policy *p, const char *name, char *arg)
+static void apply_option(struct stk_policy *p, const char *name,
+			 const char *arg)
 {
 	struct stk_error *err = NULL;
 	int r = stk_policy_set_option(p, name, arg, &err);
@@ -176,17 +177,16 @@ static void apply_option(struct stk_policy *p, const char *name, char *arg)
 }
 
 /* --env NAME=VALUE sets; --env NAME passes our NAME on, or removes it
- * from the sandbox's environment when we have none. */
-static void apply_env(struct stk_policy *p, char *arg)
+ * from the sandbox's environment when we have none (the env option's
+ * NAME alone). */
+static void apply_env(struct stk_policy *p, const char *arg)
 {
-	struct stk_error *err = NULL;
-	char *value = strchr(arg, '=');
-	if (value)
-		*value++ = '\0';
-	else
-		value = getenv(arg);
-	int r = stk_policy_set_env(p, arg, value, &err);
-	check(r, err);
+	const char *ours = strchr(arg, '=') ? NULL : getenv(arg);
+	char *pair = NULL;
+	if (ours && asprintf(&pair, "%s=%s", arg, ours) < 0)
+		fail("--env", ENOMEM, false, "out of memory");
+	apply_option(p, "env", pair ? pair : arg);
+	free(pair);
 }
 
 /* The profiles, before any other option, which override their keys. */

@@ -36,8 +36,8 @@
  * copies it; this keeps them well under the usual limit of open files. */
 #define COPY_MAX_ENTRIES 512
 
-static const char *const devices[] = {"null",	"zero",	   "full",
-				      "random", "urandom", "tty" /* last */};
+static const char *const devices[] = {"null", "zero", "full", "random",
+				      "urandom"};
 static const char *const dev_links[][2] = {
 	{"fd", "/proc/self/fd"},
 	{"stdin", "/proc/self/fd/0"},
@@ -338,42 +338,50 @@ static int plan_etc(struct plan *plan, const struct stk_policy *policy)
 	return r;
 }
 
+/* The host's device node /dev/NAME, bound at the same path. */
+static int add_device(struct plan *plan, const char *name)
+{
+	char dest[32];
+	struct mount_op op = {.kind = OP_DEVICE, .fd = -1};
+	snprintf(dest, sizeof(dest), "dev/%s", name);
+	if (asprintf(&op.source, "/%s", dest) < 0)
+		return -ENOMEM;
+	struct stat st;
+	if (stat(op.source, &st) < 0 || !S_ISCHR(st.st_mode)) {
+		free(op.source);
+		return -ENODEV;
+	}
+	op.dev = st.st_dev;
+	op.ino = st.st_ino;
+	int r = add_op(plan, &op, dest);
+	if (r < 0)
+		free(op.source);
+	return r;
+}
+
 static int plan_dev(struct plan *plan, bool terminals)
 {
 	char dest[32];
 	int r = add_text(plan, OP_DIR, "dev", "", 0755);
-	/* The terminals group adds the one device that means a terminal:
-	 * /dev/tty, the caller's controlling one, which the sandbox (a new
-	 * session) does not have until it makes one of its own pty. */
-	size_t n_devices = ARRAY_SIZE(devices) - (terminals ? 0 : 1);
-	for (size_t i = 0; r >= 0 && i < n_devices; i++) {
-		struct mount_op op = {.kind = OP_DEVICE, .fd = -1};
-		snprintf(dest, sizeof(dest), "dev/%s", devices[i]);
-		if (asprintf(&op.source, "/%s", dest) < 0)
-			return -ENOMEM;
-		struct stat st;
-		if (stat(op.source, &st) < 0 || !S_ISCHR(st.st_mode)) {
-			free(op.source);
-			return -ENODEV;
-		}
-		op.dev = st.st_dev;
-		op.ino = st.st_ino;
-		r = add_op(plan, &op, dest);
-		if (r < 0)
-			free(op.source);
-	}
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(devices); i++)
+		r = add_device(plan, devices[i]);
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(dev_links); i++) {
 		snprintf(dest, sizeof(dest), "dev/%s", dev_links[i][0]);
 		r = add_text(plan, OP_SYMLINK, dest, dev_links[i][1], 0);
 	}
 	if (r >= 0)
 		r = add_tmpfs(plan, "dev/shm", STK_DEFAULT_TMPFS_SIZE, 01777);
+	/* The terminals group: a devpts of the run's own, its ptmx, and
+	 * /dev/tty, which means the controlling terminal: the sandbox (a
+	 * new session) has none until it makes one of its own pty. */
 	if (r >= 0 && terminals) {
 		struct mount_op op = {.kind = OP_DEVPTS, .fd = -1};
 		r = add_op(plan, &op, "dev/pts");
 		if (r >= 0)
 			r = add_text(plan, OP_SYMLINK, "dev/ptmx", "pts/ptmx",
 				     0);
+		if (r >= 0)
+			r = add_device(plan, "tty");
 	}
 	return r;
 }

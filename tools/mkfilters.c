@@ -36,7 +36,7 @@ int main(void)
 		     stk_policy_allow(p, variants[v][0], &err) < 0) ||
 		    (variants[v][1] &&
 		     stk_policy_deny(p, variants[v][1], &err) < 0) ||
-		    filter_build_now(p, &f, &err) < 0) {
+		    filter_build_now(p, p->groups, &f, &err) < 0) {
 			fprintf(stderr, "mkfilters: %s\n",
 				err ? err->message : "out of memory");
 			return 1;

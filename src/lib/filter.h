@@ -14,12 +14,14 @@ struct filter {
 	unsigned rules;		/* rules given to libseccomp */
 };
 
-/* Builds the BPF program of the policy (no system call is loaded). */
-int filter_build(const struct stk_policy *policy, struct filter *filter,
-		 struct stk_error **err);
+/* Builds the BPF program of the policy with the syscall groups in force
+ * (the policy's, or fewer where the run cannot bound them: plan.h); no
+ * system call is loaded. */
+int filter_build(const struct stk_policy *policy, uint64_t groups,
+		 struct filter *filter, struct stk_error **err);
 /* The same, always with libseccomp (the build's generator uses it). */
-int filter_build_now(const struct stk_policy *policy, struct filter *filter,
-		     struct stk_error **err);
+int filter_build_now(const struct stk_policy *policy, uint64_t groups,
+		     struct filter *filter, struct stk_error **err);
 void filter_release(struct filter *filter);
 
 /* A program built when stockade was (tools/mkfilters.c). */

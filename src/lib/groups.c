@@ -265,10 +265,15 @@ const struct syscall_group *stk_group_find(const char *name)
 	return NULL;
 }
 
-bool stk_groups_has(uint64_t groups, const char *name)
+uint64_t stk_group_bit(const char *name)
 {
 	const struct syscall_group *g = stk_group_find(name);
-	return g && (groups & 1ULL << (g - stk_groups));
+	return g ? 1ULL << (g - stk_groups) : 0;
+}
+
+bool stk_groups_has(uint64_t groups, const char *name)
+{
+	return groups & stk_group_bit(name);
 }
 
 bool stk_syscall_dangerous(const char *name)

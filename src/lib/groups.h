@@ -19,7 +19,9 @@ extern const size_t stk_n_groups;
 extern const char *const stk_dangerous_syscalls[];
 
 const struct syscall_group *stk_group_find(const char *name);
-/* The group of that name is among groups (a policy's bit set). */
+/* The bit of the group of that name in a policy's set (0: no such group),
+ * and whether it is among groups. */
+uint64_t stk_group_bit(const char *name);
 bool stk_groups_has(uint64_t groups, const char *name);
 bool stk_syscall_dangerous(const char *name);
 /* A call of the native architecture, by name. */

@@ -112,11 +112,6 @@ static const char *id_arg_kinds(const char *call)
  * refused, and escape --on-deny kill. */
 static const uint32_t forbidden_prctls[] = {PR_SET_SECCOMP};
 
-static bool group_on(const struct stk_policy *p, size_t i)
-{
-	return p->groups & (1ULL << i);
-}
-
 static bool denied_by_caller(const struct stk_policy *p, const char *name)
 {
 	for (size_t i = 0; i < p->n_denied; i++)
@@ -258,10 +253,10 @@ static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
  * getaddrinfo's AI_ADDRCONFIG); changing them takes CAP_NET_ADMIN, which
  * the program does not have. */
 static int allow_sockets(scmp_filter_ctx ctx, const struct stk_policy *p,
-			 unsigned *rules)
+			 uint64_t groups, unsigned *rules)
 {
-	bool unix_ok = stk_groups_has(p->groups, "local-ipc");
-	bool inet_ok = stk_groups_has(p->groups, "network");
+	bool unix_ok = stk_groups_has(groups, "local-ipc");
+	bool inet_ok = stk_groups_has(groups, "network");
 	static const struct {
 		const char *call;
 		int family;
@@ -321,7 +316,8 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog)
  * for the common policies (tools/mkfilters.c) and links the programs in
  * (build/prebuilt.c); a policy that is not among them builds its filter
  * at run time. */
-static int find_prebuilt(const struct stk_policy *p, struct filter *filter)
+static int find_prebuilt(const struct stk_policy *p, uint64_t groups,
+			 struct filter *filter)
 {
 	if (p->n_denied)
 		return -ENOENT;
@@ -331,7 +327,7 @@ static int find_prebuilt(const struct stk_policy *p, struct filter *filter)
 			with_calls |= 1ULL << g;
 	for (size_t i = 0; i < stk_n_prebuilt_filters; i++) {
 		const struct prebuilt_filter *pre = &stk_prebuilt_filters[i];
-		if ((pre->groups ^ p->groups) & with_calls)
+		if ((pre->groups ^ groups) & with_calls)
 			continue;
 		size_t size = pre->len * sizeof(struct sock_filter);
 		filter->prog.filter = malloc(size);
@@ -345,20 +341,20 @@ static int find_prebuilt(const struct stk_policy *p, struct filter *filter)
 	return -ENOENT;
 }
 
-int filter_build(const struct stk_policy *p, struct filter *filter,
-		 struct stk_error **err)
+int filter_build(const struct stk_policy *p, uint64_t groups,
+		 struct filter *filter, struct stk_error **err)
 {
 	*filter = (struct filter){0};
-	int found = find_prebuilt(p, filter);
+	int found = find_prebuilt(p, groups, filter);
 	if (found != -ENOENT)
 		return found < 0 ? stk_error_set(err, -found, "seccomp",
 						 "out of memory")
 				 : 0;
-	return filter_build_now(p, filter, err);
+	return filter_build_now(p, groups, filter, err);
 }
 
-int filter_build_now(const struct stk_policy *p, struct filter *filter,
-		     struct stk_error **err)
+int filter_build_now(const struct stk_policy *p, uint64_t groups,
+		     struct filter *filter, struct stk_error **err)
 {
 	*filter = (struct filter){0};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_NOTIFY);
@@ -371,10 +367,10 @@ int filter_build_now(const struct stk_policy *p, struct filter *filter,
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (size_t g = 0; r == 0 && g < stk_n_groups; g++)
 		for (const char *const *c = stk_groups[g].calls;
-		     r == 0 && group_on(p, g) && *c; c++)
+		     r == 0 && (groups & 1ULL << g) && *c; c++)
 			r = allow_call(ctx, p, *c, &filter->rules);
 	if (r == 0)
-		r = allow_sockets(ctx, p, &filter->rules);
+		r = allow_sockets(ctx, p, groups, &filter->rules);
 	/* libc tries clone3 first and falls back to clone on ENOSYS; clone3
 	 * passes its flags in memory, where no filter can read them.  Not
 	 * a denial worth a report: every thread and fork makes it. */
@@ -550,7 +546,7 @@ int stk_policy_describe(const struct stk_policy *p, char **text,
 	for (size_t g = 0; g < stk_n_groups; g++) {
 		const struct syscall_group *grp = &stk_groups[g];
 		fprintf(f, "\n[%s] %s\n# %s\n", grp->name,
-			group_on(p, g) ? "allowed" : "denied",
+			p->groups & 1ULL << g ? "allowed" : "denied",
 			grp->description);
 		for (const char *const *c = grp->calls; *c; c++) {
 			const char *how = "";
@@ -588,7 +584,7 @@ int stk_policy_bpf(const struct stk_policy *p, void **program, size_t *size,
 		   struct stk_error **err)
 {
 	struct filter filter;
-	int r = filter_build(p, &filter, err);
+	int r = filter_build(p, p->groups, &filter, err);
 	if (r < 0)
 		return r;
 	*size = filter.prog.len * sizeof(struct sock_filter);

@@ -91,14 +91,11 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	int r = plan_mounts(plan, policy, err);
 	/* No cgroup will count the run's memory: --memory is an address
 	 * space limit per process, which shared memory would pass. */
-	const struct syscall_group *shm = stk_group_find("shared-memory");
 	plan->groups = policy->groups;
 	if (!plan->cgroup && plan->memory_asked)
-		plan->groups &= ~(1ULL << (shm - stk_groups));
-	struct stk_policy effective = *policy; /* shallow: read only */
-	effective.groups = plan->groups;
+		plan->groups &= ~stk_group_bit("shared-memory");
 	if (r == 0)
-		r = filter_build(&effective, &plan->filter, err);
+		r = filter_build(policy, plan->groups, &plan->filter, err);
 	/* Landlock is a layer of its own: a kernel without it cannot run
 	 * the sandbox as promised, so the run does not start. */
 	landlock_plan(&plan->landlock, landlock_abi(),

@@ -145,6 +145,7 @@ bench: all
 	bench/spawn.sh --stockade $(BUILD)/stockade
 	bench/syscall.sh --stockade $(BUILD)/stockade
 	bench/limits.sh --stockade $(BUILD)/stockade
+	bench/stdio.sh --stockade $(BUILD)/stockade
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \

@@ -204,6 +204,13 @@ enum stk_limit {
 				    * signals and POSIX timers, which the
 				    * kernel also charges to the owner of
 				    * the run's user namespace */
+	/* Not settable either: what a caller's own limits would otherwise
+	 * hand the program (root's are often unlimited). */
+	STK_LIMIT_LOCKED_MEMORY,     /* always 64 KiB of mlock */
+	STK_LIMIT_MESSAGE_QUEUES,    /* always 0 bytes of POSIX queues */
+	STK_LIMIT_NICE,		     /* always 0: no priority above normal */
+	STK_LIMIT_REALTIME_PRIORITY, /* always 0: no real-time scheduling */
+	STK_LIMIT_REALTIME_CPU,	     /* always 0 us without blocking */
 	STK_LIMIT_COUNT,
 };
 int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,

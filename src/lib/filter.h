@@ -40,8 +40,9 @@ int filter_load(const struct filter *filter);
 #define DENIAL_ARGS_KEPT 3
 
 struct denial {
-	int nr;	       /* -1: the calls beyond the ones kept by name */
+	int nr;	       /* as the program passed it (any int, -1 too) */
 	uint32_t arch; /* AUDIT_ARCH_* */
+	bool others;   /* the calls beyond the ones kept by name */
 	char name[48];
 	int errnum; /* what the call returned */
 	unsigned long count;

@@ -44,6 +44,20 @@ const struct limit_info stk_limits[STK_LIMIT_COUNT] = {
 	[STK_LIMIT_PENDING_SIGNALS] = {NULL, "pending_signals",
 				       RLIMIT_SIGPENDING, 1024,
 				       "RLIMIT_SIGPENDING"},
+	/* The caller's own limits are no measure of a hostile program's:
+	 * root's locked memory and real-time priority are often unlimited,
+	 * and one real-time thread that spins holds a host CPU. */
+	[STK_LIMIT_LOCKED_MEMORY] = {NULL, "locked_memory_bytes",
+				     RLIMIT_MEMLOCK, 64 << 10,
+				     "RLIMIT_MEMLOCK"},
+	[STK_LIMIT_MESSAGE_QUEUES] = {NULL, "message_queue_bytes",
+				      RLIMIT_MSGQUEUE, 0, "RLIMIT_MSGQUEUE"},
+	[STK_LIMIT_NICE] = {NULL, "nice_ceiling", RLIMIT_NICE, 0,
+			    "RLIMIT_NICE"},
+	[STK_LIMIT_REALTIME_PRIORITY] = {NULL, "realtime_priority",
+					 RLIMIT_RTPRIO, 0, "RLIMIT_RTPRIO"},
+	[STK_LIMIT_REALTIME_CPU] = {NULL, "realtime_cpu_us", RLIMIT_RTTIME, 0,
+				    "RLIMIT_RTTIME"},
 };
 
 void limits_default(uint64_t limits[STK_LIMIT_COUNT])
@@ -95,9 +109,8 @@ int limits_apply(const struct plan *plan, struct report *fail)
 	for (int i = 0; i < STK_LIMIT_COUNT; i++) {
 		int resource = stk_limits[i].resource;
 		/* Without a memory cgroup, memory falls back to the address
-		 * space of each process, when the caller asked for a limit. */
-		if (i == STK_LIMIT_MEMORY && !plan->cg_memory &&
-		    plan->memory_asked)
+		 * space of each process, the default limit too. */
+		if (i == STK_LIMIT_MEMORY && !plan->cg_memory)
 			resource = RLIMIT_AS;
 		/* CPU time: whole seconds per process, a backstop a second
 		 * above the tree's limit where a cgroup counts the tree. */

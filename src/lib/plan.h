@@ -133,7 +133,6 @@ struct plan {
 	uint64_t limits[STK_LIMIT_COUNT]; /* copied from the policy */
 	bool cgroup;			  /* the run has a cgroup */
 	bool cg_memory, cg_pids;	  /* and it limits memory, tasks */
-	bool memory_asked;		  /* the caller set --memory */
 	uint64_t groups; /* the syscall groups in force: the policy's, less
 			  * shared-memory where memory is RLIMIT_AS */
 	int listener;	 /* the payload's seccomp listener, for init */

@@ -280,6 +280,16 @@ static int read_profile(int dir, const char *path, char **text, size_t *len,
 				     "%s: not a regular file of at most %d "
 				     "bytes",
 				     path, PROFILE_MAX_BYTES);
+	/* A profile is a policy: one that someone else could have written is
+	 * theirs, not the caller's (sudo and ssh check their files so). */
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return stk_error_set(err, EPERM, "--profile",
+				     "%s: owned by uid %u, mode %04o: a "
+				     "profile must belong to root or to the "
+				     "caller and be writable by no one else",
+				     path, (unsigned)st.st_uid,
+				     (unsigned)(st.st_mode & 07777));
 	_cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
 		return stk_error_set(err, ENOMEM, "--profile", "out of memory");
@@ -323,7 +333,8 @@ static const char *search_path(void)
 
 /* Calls fn for each directory of the search path, in order, until it
  * returns non-zero. */
-static int each_dir(int (*fn)(const char *dir, void *arg), void *arg)
+static int each_dir(int (*fn)(const char *dir, void *arg), void *arg,
+		    struct stk_error **err)
 {
 	_cleanup_free_ char *dirs = strdup(search_path());
 	if (!dirs)
@@ -331,6 +342,14 @@ static int each_dir(int (*fn)(const char *dir, void *arg), void *arg)
 	char *save = NULL;
 	for (char *d = strtok_r(dirs, ":", &save); d;
 	     d = strtok_r(NULL, ":", &save)) {
+		/* A relative directory would depend on where the caller
+		 * happens to be: it is not a place a policy can come from. */
+		if (d[0] != '/')
+			return stk_error_set(err, EINVAL,
+					     "STOCKADE_PROFILE_PATH",
+					     "STOCKADE_PROFILE_PATH: %s is not "
+					     "an absolute directory",
+					     d);
 		int r = fn(d, arg);
 		if (r)
 			return r;
@@ -403,7 +422,7 @@ int stk_policy_load_profile(struct stk_policy *p, const char *name,
 				     "a '/' (./%s)",
 				     name, name);
 	} else {
-		r = each_dir(look_in, &l);
+		r = each_dir(look_in, &l, err);
 		if (r < 0)
 			return r;
 		for (size_t i = 0; r == 0 && i < stk_n_builtin_profiles; i++)
@@ -520,7 +539,7 @@ int stk_profiles_list(char **text, struct stk_error **err)
 	ls.out = open_memstream(text, &size);
 	if (!ls.out)
 		return stk_error_set(err, ENOMEM, "profiles", "out of memory");
-	int r = each_dir(list_dir, &ls);
+	int r = each_dir(list_dir, &ls, err);
 	for (size_t i = 0; r == 0 && i < stk_n_builtin_profiles; i++)
 		list_one(&ls, stk_builtin_profiles[i].name,
 			 stk_builtin_profiles[i].text,
@@ -531,7 +550,9 @@ int stk_profiles_list(char **text, struct stk_error **err)
 	if (fclose(ls.out) != 0 || r < 0) {
 		free(*text);
 		*text = NULL;
-		return stk_error_set(err, ENOMEM, "profiles", "out of memory");
+		return r < 0 ? r
+			     : stk_error_set(err, ENOMEM, "profiles",
+					     "out of memory");
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
  * the sandboxed program wrote.  docs/record.md documents each field. */
 #define _GNU_SOURCE
 #include "record.h"
+#include "relay.h"
 
 #include "cleanup.h"
 #include "error.h"
@@ -120,12 +121,18 @@ void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
 				   : NULL;
 }
 
-void record_output(struct stk_record *rec, uint64_t out, uint64_t err, bool cut)
+void record_output(struct stk_record *rec, const struct relay *out, bool cut)
 {
 	json_decref(rec->output);
-	rec->output =
-		json_pack("{s:I, s:I, s:b}", "stdout_bytes", (json_int_t)out,
-			  "stderr_bytes", (json_int_t)err, "cut", cut);
+	/* Passed on is what reached the caller; dropped, what the program
+	 * wrote that did not (past --output, or the caller's end closed or
+	 * still full when the run's time was up). */
+	rec->output = json_pack(
+		"{s:I, s:I, s:b, s:I, s:b, s:b}", "stdout_bytes",
+		(json_int_t)(out[0].bytes - out[0].dropped), "stderr_bytes",
+		(json_int_t)(out[1].bytes - out[1].dropped), "cut", cut,
+		"dropped_bytes", (json_int_t)(out[0].dropped + out[1].dropped),
+		"stdout_closed", out[0].broken, "stderr_closed", out[1].broken);
 }
 
 static json_t *limits_json(const struct plan *plan)
@@ -136,10 +143,9 @@ static json_t *limits_json(const struct plan *plan)
 		const char *by = li->by;
 		bool on = (plan->limits[i] || li->resource >= 0) &&
 			  plan->limits[i] != RLIM_INFINITY;
-		/* Without a cgroup: memory per process, if asked; tasks
-		 * counted per user namespace only. */
+		/* Without a cgroup: memory per process; tasks counted per
+		 * user namespace only. */
 		if (i == STK_LIMIT_MEMORY && !plan->cg_memory) {
-			on = plan->memory_asked;
 			by = "RLIMIT_AS (no memory cgroup: each process's "
 			     "address space)";
 		} else if (i == STK_LIMIT_TASKS && plan->cg_pids) {
@@ -173,9 +179,11 @@ void record_denials(struct stk_record *rec, const struct denials *d)
 		}
 		json_array_append_new(
 			list,
-			json_pack("{s:s, s:i, s:I, s:s?, s:o}", "syscall",
-				  den->name, "nr", den->nr, "count",
-				  (json_int_t)den->count, "errno",
+			json_pack("{s:s, s:o, s:I, s:s?, s:o}", "syscall",
+				  den->name, "nr",
+				  den->others ? json_null()
+					      : json_integer(den->nr),
+				  "count", (json_int_t)den->count, "errno",
 				  den->errnum ? strerrorname_np(den->errnum)
 					      : NULL,
 				  "args", args));

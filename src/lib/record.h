@@ -44,8 +44,9 @@ struct cgroup_usage;
 /* The run's cgroup as enforced, and its figures; cg NULL: none. */
 void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
 		   const struct cgroup_usage *u);
-void record_output(struct stk_record *rec, uint64_t out, uint64_t err,
-		   bool cut);
+struct relay;
+/* out: the stdout and stderr relays, after the run. */
+void record_output(struct stk_record *rec, const struct relay *out, bool cut);
 /* Records a setup failure: verdict setup-error, exit status, error. */
 void record_fail(struct stk_record *rec, const struct stk_error *err,
 		 int exit_status);

@@ -412,22 +412,30 @@ static int denial_errno(const struct stk_policy *p, const char *name)
 
 /* The record keeps this many distinct calls; the rest are counted
  * together, so that a program cannot make the supervisor grow without
- * end by trying every number. */
+ * end by trying every number.  The calls of the never-reachable list
+ * (groups.c) and of foreign ABIs (which end the run) are named whatever
+ * came before: decoys cannot hide a try at ptrace or bpf among "other
+ * calls", and there are few such names. */
 #define DENIALS_KEPT 256
-#define DENIAL_OTHERS (-1)
 
-static struct denial *denial_of(struct denials *d, int nr, uint32_t arch)
+static struct denial *denial_of(struct denials *d, int nr, uint32_t arch,
+				const char *name, bool named)
 {
-	if (d->n >= DENIALS_KEPT)
-		nr = DENIAL_OTHERS, arch = 0;
+	bool others = d->n >= DENIALS_KEPT && !named;
 	for (size_t i = 0; i < d->n; i++)
-		if (d->list[i].nr == nr && d->list[i].arch == arch)
+		if (others ? d->list[i].others
+			   : !d->list[i].others && d->list[i].nr == nr &&
+				     d->list[i].arch == arch)
 			return &d->list[i];
 	struct denial *list = reallocarray(d->list, d->n + 1, sizeof(*list));
 	if (!list)
 		return NULL;
 	d->list = list;
-	list[d->n] = (struct denial){.nr = nr, .arch = arch};
+	list[d->n] = (struct denial){.nr = others ? -1 : nr,
+				     .arch = others ? 0 : arch,
+				     .others = others};
+	snprintf(list[d->n].name, sizeof(list[d->n].name), "%s",
+		 others ? "(other calls)" : name);
 	return &list[d->n++];
 }
 
@@ -469,14 +477,11 @@ int filter_answer(int listener, const struct stk_policy *p, struct denials *d)
 	/* 0: never answered, the run ends in it */
 	bool ending = foreign || p->on_deny == STK_ON_DENY_KILL;
 	int errnum = ending ? 0 : denial_errno(p, name);
-	struct denial *den = denial_of(d, (int)req.data.nr, req.data.arch);
+	struct denial *den = denial_of(d, (int)req.data.nr, req.data.arch, name,
+				       foreign || stk_syscall_dangerous(name));
 	if (den) {
-		if (!den->count++) {
-			snprintf(den->name, sizeof(den->name), "%s",
-				 den->nr == DENIAL_OTHERS ? "(other calls)"
-							  : name);
+		if (!den->count++)
 			den->errnum = errnum;
-		}
 		if (den->kept < DENIAL_ARGS_KEPT)
 			memcpy(den->args[den->kept++], req.data.args,
 			       sizeof(req.data.args));

@@ -437,62 +437,38 @@ static void close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
-int spawn_sandbox(struct plan *plan, int stdin_fd, const struct cgroup_run *cg,
+int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 		  struct sandbox *sb, struct stk_error **err)
 {
 	int sync_pipe[2] = {-1, -1}, report[2] = {-1, -1};
-	int out[2] = {-1, -1}, errp[2] = {-1, -1};
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
+	/* The program's stdin, stdout and stderr are pipes of ours, which the
+	 * supervisor relays (relay.c): whatever the caller's fds 0-2 are - a
+	 * terminal, a directory, a socket to a host service - they stay the
+	 * caller's. */
 	if (pipe2(sync_pipe, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, report) < 0 ||
-	    pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	    pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(errp, O_CLOEXEC) < 0) {
 		int r = stk_error_set(err, errno, "pipe", "pipe: %s",
 				      strerror(errno));
-		close_pair(sync_pipe), close_pair(report), close_pair(out),
-			close_pair(errp);
+		close_pair(sync_pipe), close_pair(report), close_pair(in),
+			close_pair(out), close_pair(errp);
 		return r;
 	}
-	/* Read in the poll loop: never block on it. */
+	/* Read and written in the poll loop: never block on them. */
 	fcntl(report[0], F_SETFL, O_NONBLOCK);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	plan->sync_fd = sync_pipe[0];
 	plan->report_fd = report[1];
 	plan->theirs[0] = sync_pipe[1];
 	plan->theirs[1] = report[0];
 	plan->theirs[2] = out[0];
 	plan->theirs[3] = errp[0];
-	plan->theirs[4] = -1;
-	/* A terminal is the caller's, not the sandbox's: its settings, line
-	 * discipline and window size (SIGWINCH to the caller's processes)
-	 * would be the program's to change.  It gets a pipe, which the
-	 * supervisor feeds from the terminal. */
-	int relay[2] = {-1, -1};
-	/* In the background of our controlling terminal, reading it would
-	 * stop us (SIGTTIN): the sandbox then reads nothing. */
-	_cleanup_close_ int null = -1;
-	pid_t foreground = isatty(stdin_fd) ? tcgetpgrp(stdin_fd) : -1;
-	if (foreground > 0 && foreground != getpgrp()) {
-		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (null < 0) {
-			int r = stk_error_set(err, errno, "stdin",
-					      "/dev/null: %s", strerror(errno));
-			close_pair(sync_pipe), close_pair(report),
-				close_pair(out), close_pair(errp);
-			return r;
-		}
-		stdin_fd = null;
-	}
-	if (isatty(stdin_fd)) {
-		if (pipe2(relay, O_CLOEXEC) < 0) {
-			int r = stk_error_set(err, errno, "pipe", "pipe: %s",
-					      strerror(errno));
-			close_pair(sync_pipe), close_pair(report),
-				close_pair(out), close_pair(errp);
-			return r;
-		}
-		fcntl(relay[1], F_SETFL, O_NONBLOCK);
-		stdin_fd = relay[0];
-		plan->theirs[4] = relay[1];
-	}
-	plan->stdio[0] = stdin_fd;
+	plan->theirs[4] = in[1];
+	plan->stdio[0] = in[0];
 	plan->stdio[1] = out[1];
 	plan->stdio[2] = errp[1];
 
@@ -517,11 +493,9 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, const struct cgroup_run *cg,
 	close(report[1]);
 	close(out[1]);
 	close(errp[1]);
-	if (relay[0] >= 0)
-		close(relay[0]);
+	close(in[0]);
 	if (pid < 0) {
-		if (relay[1] >= 0)
-			close(relay[1]);
+		close(in[1]);
 		close(sync_pipe[1]), close(report[0]), close(out[0]),
 			close(errp[0]);
 		/* Moving into a delegated group needs write access to the
@@ -544,7 +518,7 @@ int spawn_sandbox(struct plan *plan, int stdin_fd, const struct cgroup_run *cg,
 			       .report_fd = report[0],
 			       .out_fd = out[0],
 			       .err_fd = errp[0],
-			       .in_fd = relay[1]};
+			       .in_fd = in[1]};
 	int r = ns_write_id_maps(pid, plan, err);
 	if (r == 0 && cg)
 		r = cgroup_attach(cg, pid, err);

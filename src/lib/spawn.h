@@ -12,14 +12,14 @@ struct sandbox {
 	int report_fd; /* owned; {step, errno} records and the exit status */
 	int out_fd;    /* owned; the sandbox's stdout */
 	int err_fd;    /* owned; the sandbox's stderr */
-	int in_fd;     /* owned; our end of the stdin relay, or -1 */
+	int in_fd;     /* owned; the sandbox's stdin */
 };
 
 /* Starts the child; on failure after clone the child still exists and
  * *sb holds it, so the caller kills and reaps it as after any run. */
 /* cg: the run's cgroup, or NULL: the child starts inside its v2 group and
  * joins its v1 groups before it leaves the sync pipe. */
-int spawn_sandbox(struct plan *plan, int stdin_fd, const struct cgroup_run *cg,
+int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 		  struct sandbox *sb, struct stk_error **err);
 
 #endif

@@ -8,6 +8,7 @@
  * end before the tree is gone. */
 #define _GNU_SOURCE
 #include "record.h"
+#include "relay.h"
 #include "spawn.h"
 
 #include "cleanup.h"
@@ -67,7 +68,6 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 {
 	plan->argv = policy->argv;
 	plan->cgroup = geteuid() == 0 || policy->cgroup_parent;
-	plan->memory_asked = policy->memory_asked;
 	memcpy(plan->limits, policy->limits, sizeof(plan->limits));
 	plan->workdir = policy->workdir;
 	plan->hostname = policy->hostname;
@@ -89,10 +89,10 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	if (build_envp(plan, policy) < 0)
 		return stk_error_set(err, ENOMEM, "plan", "out of memory");
 	int r = plan_mounts(plan, policy, err);
-	/* No cgroup will count the run's memory: --memory is an address
-	 * space limit per process, which shared memory would pass. */
+	/* No cgroup will count the run's memory: the memory limit is an
+	 * address space limit per process, which shared memory would pass. */
 	plan->groups = policy->groups;
-	if (!plan->cgroup && plan->memory_asked)
+	if (!plan->cgroup)
 		plan->groups &= ~stk_group_bit("shared-memory");
 	if (r == 0)
 		r = filter_build(policy, plan->groups, &plan->filter, err);
@@ -112,79 +112,6 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	return r;
 }
 
-/* What the sandbox wrote on one stream, and the budget both share. */
-struct stream {
-	bool broken;	/* our reader went away */
-	uint64_t bytes; /* passed on */
-};
-
-/* Copies what the sandbox wrote to where the caller wants it.  A caller
- * that stopped reading (EPIPE) loses the rest; the pipe is still drained
- * so that the sandbox never blocks on it.  Returns false when the output
- * limit was reached: the rest is cut. */
-static bool pump(int *from, int to, struct stream *st, uint64_t *budget)
-{
-	char buf[65536];
-	ssize_t n = read(*from, buf, sizeof(buf));
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return true;
-	if (n <= 0) {
-		close(*from);
-		*from = -1;
-		return true;
-	}
-	bool within = (uint64_t)n <= *budget;
-	if (!within)
-		n = (ssize_t)*budget;
-	*budget -= (uint64_t)n;
-	st->bytes += (uint64_t)n;
-	for (char *p = buf; !st->broken && n > 0;) {
-		ssize_t w = write(to, p, (size_t)n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			st->broken = true;
-			break;
-		}
-		p += w;
-		n -= w;
-	}
-	return within;
-}
-
-/* The terminal on our stdin, relayed to the sandbox's pipe: a chunk at a
- * time, never blocking on a program that does not read. */
-struct relay {
-	char buf[4096];
-	size_t len;
-	bool eof;
-};
-
-static void relay_in(int from, struct relay *r)
-{
-	ssize_t n = read(from, r->buf, sizeof(r->buf));
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0)
-		r->eof = true;
-	else
-		r->len = (size_t)n;
-}
-
-static void relay_out(int to, struct relay *r)
-{
-	ssize_t n = write(to, r->buf, r->len);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n < 0) { /* the sandbox closed its end: drop the rest */
-		r->len = 0;
-		r->eof = true;
-		return;
-	}
-	memmove(r->buf, r->buf + n, r->len - (size_t)n);
-	r->len -= (size_t)n;
-}
-
 struct loop {
 	struct sandbox *sb;
 	const struct stk_policy *policy;
@@ -195,8 +122,10 @@ struct loop {
 	struct report exited;	/* the payload's status, from init */
 	bool reports_done;	/* init's end is closed */
 	int timer;		/* wall-time limit, or -1 */
+	double deadline;	/* when the wall time is up, or 0 */
+	double ended;		/* when init was reaped, or 0 */
 	uint64_t budget;	/* output bytes still allowed */
-	struct stream out, err;
+	struct relay io[3];	/* stdin, stdout, stderr */
 	const char *fired;	/* the limit that ended the run */
 	struct cgroup_usage cg; /* the run's group's figures */
 	bool have_cg;
@@ -317,35 +246,69 @@ static void check_cpu(struct loop *l)
 		end_for(l, "cpu");
 }
 
+/* Once the sandbox is gone, what it wrote and the caller has not taken
+ * yet is still delivered: for as long as the caller reads, as in any
+ * pipeline, when the program exited by itself and the run has no
+ * wall-time limit; until that limit, when it has one; and for a second
+ * more at least.  A run that ended any other way (a limit, a signal)
+ * gets that second only: a reader that never reads cannot keep a killed
+ * run's supervisor.  Returns the poll timeout in ms. */
+static int drain_timeout(const struct loop *l)
+{
+	bool by_itself = l->exited.kind && WIFEXITED(l->exited.status) &&
+			 !l->fired && !l->denials.killed_by;
+	if (!l->deadline && by_itself)
+		return -1;
+	double until = l->ended + 1.0;
+	if (by_itself && l->deadline > until)
+		until = l->deadline;
+	double left = until - now();
+	return left > 0 ? (int)(left * 1000.0) + 1 : 0;
+}
+
+/* The poll entries of the loop's own descriptors, then two per relay. */
+enum {
+	PFD_INIT,
+	PFD_SIGNALS,
+	PFD_REPORTS,
+	PFD_LISTENER,
+	PFD_WALL,
+	PFD_CPU,
+	PFD_RELAYS,
+	PFD_COUNT = PFD_RELAYS + 6
+};
+
 static void run_loop(struct loop *l)
 {
 	struct sandbox *sb = l->sb;
-	struct relay in = {.len = 0};
-	while (!l->init_done || sb->out_fd >= 0 || sb->err_fd >= 0) {
-		if (in.eof && !in.len && sb->in_fd >= 0) {
-			close(sb->in_fd); /* the program sees end of input */
-			sb->in_fd = -1;
+	for (;;) {
+		bool live = !l->init_done;
+		if (!live && !l->ended) {
+			l->ended = now();
+			take_reports(l);       /* how the payload ended */
+			relay_stop(&l->io[0]); /* no one left to read it */
 		}
-		bool relaying = sb->in_fd >= 0 && !l->init_done;
-		struct pollfd fds[9] = {
-			{.fd = l->init_done ? -1 : sb->pidfd, .events = POLLIN},
-			{.fd = sb->out_fd, .events = POLLIN},
-			{.fd = sb->err_fd, .events = POLLIN},
-			{.fd = l->sigfd, .events = POLLIN},
-			{.fd = l->reports_done ? -1 : sb->report_fd,
-			 .events = POLLIN},
-			{.fd = l->listener, .events = POLLIN},
-			{.fd = !relaying ? -1
-			       : in.len	 ? sb->in_fd
-					 : l->policy->stdio[0],
-			 .events = in.len ? POLLOUT : POLLIN},
-			{.fd = l->init_done ? -1 : l->timer, .events = POLLIN},
-			{.fd = l->init_done ? -1 : l->cpu_timer,
-			 .events = POLLIN},
+		if (!live && relay_done(&l->io[1]) && relay_done(&l->io[2]))
+			break;
+		struct pollfd fds[PFD_COUNT] = {
+			[PFD_INIT] = {.fd = live ? sb->pidfd : -1,
+				      .events = POLLIN},
+			[PFD_SIGNALS] = {.fd = l->sigfd, .events = POLLIN},
+			[PFD_REPORTS] = {.fd = l->reports_done ? -1
+							       : sb->report_fd,
+					 .events = POLLIN},
+			[PFD_LISTENER] = {.fd = l->listener, .events = POLLIN},
+			[PFD_WALL] = {.fd = live ? l->timer : -1,
+				      .events = POLLIN},
+			[PFD_CPU] = {.fd = live ? l->cpu_timer : -1,
+				     .events = POLLIN},
 		};
-		if (poll(fds, 9, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		for (int i = 0; i < 3; i++)
+			relay_poll(&l->io[i], &fds[PFD_RELAYS + 2 * i]);
+		int n = poll(fds, PFD_COUNT, live ? -1 : drain_timeout(l));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
 			/* Unwatched, the run must not go on. */
 			l->loop_failed = errno;
 			sys_pidfd_send_signal(sb->pidfd, SIGKILL);
@@ -355,35 +318,58 @@ static void run_loop(struct loop *l)
 			l->init_done = true;
 			break;
 		}
-		if (fds[1].revents && !pump(&sb->out_fd, l->policy->stdio[1],
-					    &l->out, &l->budget))
-			end_for(l, "output");
-		if (fds[2].revents && !pump(&sb->err_fd, l->policy->stdio[2],
-					    &l->err, &l->budget))
-			end_for(l, "output");
-		if (fds[7].revents)
+		if (n == 0) { /* the drain's time is up */
+			relay_stop(&l->io[1]);
+			relay_stop(&l->io[2]);
+			break;
+		}
+		for (int i = 0; i < 3; i++)
+			if (!relay_step(&l->io[i], &fds[PFD_RELAYS + 2 * i],
+					i ? &l->budget : NULL))
+				end_for(l, "output");
+		if (fds[PFD_WALL].revents)
 			end_for(l, "wall");
-		if (fds[8].revents)
+		if (fds[PFD_CPU].revents)
 			check_cpu(l);
-		if (fds[3].revents)
+		if (fds[PFD_SIGNALS].revents)
 			take_signal(l);
-		if (fds[4].revents)
+		if (fds[PFD_REPORTS].revents)
 			take_reports(l);
-		if (fds[5].revents & POLLIN)
+		if (fds[PFD_LISTENER].revents & POLLIN)
 			take_denial(l);
-		else if (fds[5].revents) { /* no process left to filter */
+		else if (fds[PFD_LISTENER].revents) { /* no process left */
 			close(l->listener);
 			l->listener = -1;
 		}
-		if (fds[6].revents && in.len)
-			relay_out(sb->in_fd, &in);
-		else if (fds[6].revents)
-			relay_in(l->policy->stdio[0], &in);
-		if (fds[0].revents &&
+		if (fds[PFD_INIT].revents &&
 		    sys_waitid(P_PIDFD, sb->pidfd, &l->init_info, WEXITED,
 			       &l->usage) == 0)
 			l->init_done = true;
 	}
+}
+
+/* The relays between the caller's stdio and the sandbox's pipes, which
+ * they take over from sb. */
+static int relays_start(struct loop *l, struct sandbox *sb,
+			struct stk_error **err)
+{
+	const int *stdio = l->policy->stdio;
+	int r = relay_init(&l->io[0], stdio[0], steal_fd(&sb->in_fd), 0);
+	if (r == 0)
+		r = relay_init(&l->io[1], steal_fd(&sb->out_fd), stdio[1], 1);
+	if (r == 0)
+		r = relay_init(&l->io[2], steal_fd(&sb->err_fd), stdio[2], 1);
+	if (r < 0)
+		return stk_error_set(err, -r, "relay", "out of memory");
+	/* In the background of our controlling terminal, reading it would
+	 * stop us (SIGTTIN): the program's input is empty. */
+	pid_t foreground = isatty(stdio[0]) ? tcgetpgrp(stdio[0]) : -1;
+	if (foreground > 0 && foreground != getpgrp()) {
+		l->io[0].eof = true;
+		relay_step(&l->io[0],
+			   (struct pollfd[2]){{.fd = -1}, {.fd = -1}}, NULL);
+	}
+	return 0;
 }
 
 static int child_error(const struct plan *plan, const struct report *rep,
@@ -527,6 +513,8 @@ static void end_sandbox(struct sandbox *sb, struct loop *l)
 	}
 	int *fds[] = {&sb->pidfd,  &sb->sync_fd, &sb->report_fd, &sb->out_fd,
 		      &sb->err_fd, &sb->in_fd,	 &l->listener};
+	for (int i = 0; i < 3; i++)
+		relay_release(&l->io[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -628,9 +616,12 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 		r = stk_error_set(err, -sr, "signalfd", "signalfd: %s",
 				  strerror(-sr));
 	/* The wall clock runs from the clone: the setup counts. */
-	if (r == 0 && policy->limits[STK_LIMIT_WALL_TIME])
+	if (r == 0 && policy->limits[STK_LIMIT_WALL_TIME]) {
+		l.deadline = start +
+			     (double)policy->limits[STK_LIMIT_WALL_TIME] / 1e9;
 		r = arm_timer(&l.timer, policy->limits[STK_LIMIT_WALL_TIME],
 			      false, "--wall-time", err);
+	}
 	/* Root mode, or a delegated parent: a cgroup of its own for the
 	 * run's limits and figures.  Without either there is none to write,
 	 * and the record says so; a limit its controllers lack falls back
@@ -655,8 +646,9 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 			      err);
 	}
 	if (r == 0)
-		r = spawn_sandbox(&plan, policy->stdio[0], have_cg ? &cg : NULL,
-				  &sb, err);
+		r = spawn_sandbox(&plan, have_cg ? &cg : NULL, &sb, err);
+	if (r == 0)
+		r = relays_start(&l, &sb, err);
 	if (r == 0) {
 		run_loop(&l);
 		if (have_cg) {
@@ -665,7 +657,7 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 		}
 		conclude(rec, &plan, &l, err);
 		record_denials(rec, &l.denials);
-		record_output(rec, l.out.bytes, l.err.bytes,
+		record_output(rec, l.io + 1,
 			      l.fired && strcmp(l.fired, "output") == 0);
 		if (rec->error)
 			r = -rec->error->errnum;
@@ -681,7 +673,9 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	if (l.cpu_timer >= 0)
 		close(l.cpu_timer);
 	denials_release(&l.denials);
-	rec->wall_seconds = now() - start;
+	/* The run's time ends with its last process, not with the delivery
+	 * of what it wrote to a slow reader. */
+	rec->wall_seconds = (l.ended ? l.ended : now()) - start;
 	signals_give_back(&rs);
 	plan_release(&plan);
 	if (record)

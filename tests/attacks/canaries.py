@@ -24,7 +24,8 @@ Invariants (H1-H8), checked by Host.check after each run:
   H4 C-PROC lives, untraced, unstopped, the same process;
   H5 stockade ended on its own with a record, its binary unchanged;
   H6 nothing left behind: mounts, cgroups, files, System V IPC objects,
-     processes of the run;
+     processes of the run (in /tmp, /dev/shm and /run only what a run could
+     have made counts: named for stockade, or owned by a run's host uid);
   H7 the verdict is the expected one (test_attacks.py judges it);
   H8 a neighbour sandbox running the whole session is alive and
      undisturbed.
@@ -152,6 +153,40 @@ def _not_running(left):
         groups["removed"] = [e for e in groups["removed"] if not other_run(e)]
         if not groups["added"] and not groups["removed"]:
             del left["cgroups"]
+    return left
+
+
+# The shared scratch directories, which other programs on a busy host fill
+# and empty while an attack runs.
+SCRATCH = ("/tmp", "/dev/shm", "/run")
+
+
+def _made_by_a_run(top, entry):
+    """Whether an entry of a scratch directory can be a run's doing: it is
+    named for stockade (its own files, the harness's), or a run's host uid
+    owns it (root mode's per-run uids; nobody, the unprivileged mode's).
+    A sandbox reaches the host's files only as its host uid."""
+    if "stockade" in entry:
+        return True
+    try:
+        uid = os.lstat(os.path.join(top, entry)).st_uid
+    except OSError:
+        return False  # gone: another program's short-lived file
+    return uid >= HOST_UID_BASE or uid == NOBODY
+
+
+def _runs_own(left):
+    """Leftovers without the files other processes made in the scratch
+    directories (H6 judges only what a run could have made)."""
+    for top in SCRATCH:
+        change = left.get(top)
+        if not change:
+            continue
+        # Removals still count (but in /tmp, see support.py): no other
+        # program is expected to delete what was there before the run.
+        change["added"] = [e for e in change["added"] if _made_by_a_run(top, e)]
+        if not change["added"] and not change["removed"]:
+            del left[top]
     return left
 
 
@@ -368,7 +403,7 @@ class Host:
                           f"record {'none' if rec is None else 'written'})")
         if hashlib.sha256(Path(self.exe).read_bytes()).hexdigest() != self.exe_digest:
             broken.append("H5: the stockade binary changed")
-        left = _not_running(leftovers(state["snapshot"]))
+        left = _runs_own(_not_running(leftovers(state["snapshot"])))
         if left:
             broken.append(f"H6: left behind: {left}")
         if _sysvipc() != state["sysvipc"]:

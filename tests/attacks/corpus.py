@@ -44,8 +44,10 @@ class Attack:
     policy_attempts: Mapping[str, Mapping[str, frozenset]] = field(default_factory=dict)
     verdict: Verdict = "ok"
     options: tuple = ()
-    stdin: str = ""         # "pty": stockade's stdin is a terminal;
-                            # "host-root": it is the host's / (a directory)
+    stdin: str = ""         # a host object as stockade's stdin, checked
+                            # unchanged after the run (test_attacks.py's
+                            # HostStdin): "pty", "host-root", "o-path",
+                            # "unix-socket", "rw-file"
 
     @property
     def language(self):

@@ -94,6 +94,25 @@ ENTRIES = [
                      "setsockopt-ipt-replace-badfd": E("EBADF"),
                      "setsockopt-packet-rx-ring-badfd": E("EBADF"),
                      "open-max-user-namespaces-w": E("EACCES", "EROFS")}),
+    # The caller's fd 0 as each kind of host object: the program gets a pipe
+    # of the supervisor's on 0, 1 and 2, whatever the caller gives; the
+    # harness checks the object itself is as it was (test_attacks.py).
+    *[Attack(f"ESC-15{letter}", f"host-stdin-{kind}", "c/esc15_host_stdio_fds.c",
+             "contained",
+             f"with {what} on stockade's stdin, fds 0-2 are the supervisor's pipes: no fchdir, "
+             "getdents, openat, connect or send reaches the host, and the object is unchanged",
+             attempts={f"payoff-{call}-fd{fd}": E(*errs) | DENIED
+                       for fd in range(3)
+                       for call, errs in (("fchdir", ("ENOTDIR",)), ("getdents", ("ENOTDIR",)),
+                                          ("openat", ("ENOTDIR",)),
+                                          ("connect", ("ENOTSOCK",)), ("send", ("ENOTSOCK",)),
+                                          ("reopen-dir", ("ENOTDIR",)))},
+             stdin=kind)
+      for letter, kind, what in (("a", "host-root", "the host's /"),
+                                 ("b", "o-path", "an O_PATH fd of a host directory"),
+                                 ("c", "unix-socket", "a socket to a host service"),
+                                 ("d", "pty", "a host terminal"),
+                                 ("e", "rw-file", "a host file open read-write"))],
     Attack("FLT-01", "i386-int80", "c/flt01_i386_int80.c", "killed",
            "the first i386 call through int $0x80 ends the run",
            verdict="syscall-denied"),

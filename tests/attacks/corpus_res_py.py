@@ -36,11 +36,12 @@ ENTRIES = [
            verdict=ROOT_TASKS,
            options=("--tasks", "32", "--memory", "64M", "--wall-time", "5s")),
     Attack("RES-03", "anon-memory", "c/res03_anon_memory.c", "limit",
-           "mlock of 1 GiB fails at RLIMIT_MEMLOCK; malloc+memset in a loop: the cgroup's OOM "
-           "killer as root, malloc NULL at RLIMIT_AS without privilege",
+           "mlock of 1 GiB and mlockall fail at the run's own 64 KiB RLIMIT_MEMLOCK; "
+           "malloc+memset in a loop: the cgroup's OOM killer as root, malloc NULL at "
+           "RLIMIT_AS without privilege",
            errnos=E("ENOMEM"),
            attempts={"mlock-1G": E("ENOMEM"), "mlock2-onfault-1G": E("ENOMEM"),
-                     "mlockall-current-future": OK, "munlockall": OK,
+                     "mlockall-current-future": E("ENOMEM"), "munlockall": OK,
                      "malloc-64M-until-fail": E("ENOMEM")},
            verdict=ROOT_MEMORY, options=("--memory", "128M", "--wall-time", "5s")),
     Attack("RES-04", "noreserve-overcommit", "c/res04_noreserve_overcommit.c", "limit",

@@ -9,18 +9,16 @@ never a test to relax.
 import array
 import fcntl
 import os
-import pty
 import shutil
 import subprocess
 import tempfile
 import termios
-import tty
 from pathlib import Path
 
 import pytest
 
 from corpus import CORPUS, DENIED
-from support import describe
+from support import HostObject, describe
 
 HERE = Path(__file__).resolve().parent
 POLICIES = ("default", "profile")
@@ -180,16 +178,10 @@ def test_attack(attack, policy, mode, stockades, host, programs):
     args, stdin_path = command(attack, policy, program, source)
     args = host.canary_options(mode) + BOUNDS + list(attack.options) + args
     state = host.before(mode)
-    master = slave = None
-    if attack.stdin == "pty" and not stdin_path:
-        # stockade's stdin is a terminal, as an interactive shell's: raw,
-        # so that any byte pushed into its input queue is counted.
-        master, slave = pty.openpty()
-        tty.setraw(slave)
-        stdin = slave
-    elif attack.stdin == "host-root" and not stdin_path:
-        # A careless caller's "< /": a directory of the host on fd 0.
-        stdin = slave = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
+    master = None
+    obj = HostObject(attack.stdin, stockade.uid) if attack.stdin and not stdin_path else None
+    if obj:
+        stdin, master = obj.fd, obj.master
     else:
         stdin = open(stdin_path) if stdin_path else subprocess.DEVNULL
     try:
@@ -201,14 +193,15 @@ def test_attack(attack, policy, mode, stockades, host, programs):
     injected = 0
     if master is not None:
         queued = array.array("i", [0])
-        fcntl.ioctl(slave, termios.FIONREAD, queued)
+        fcntl.ioctl(obj.fd, termios.FIONREAD, queued)
         injected = queued[0]
-        os.close(master)
-    if slave is not None:
-        os.close(slave)
+    changed = obj.changes() if obj else []
+    if obj:
+        obj.close()
     observed, wrong = judge(attack, mode, policy, cp, rec)
     if injected:
         wrong.append(f"{injected} bytes were pushed into the caller's terminal")
+    wrong += [f"the host object on stdin changed: {c}" for c in changed]
     broken = host.check(mode, state, cp, rec)
     if broken:
         observed += " (" + ", ".join(b.split(":")[0] for b in broken) + ")"

@@ -8,13 +8,16 @@ test that started them, by pid.
 """
 import json
 import os
+import pty
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import textwrap
 import time
+import tty
 import uuid
 from pathlib import Path
 
@@ -39,6 +42,8 @@ NAMESPACES = ("user", "mount", "pid", "net", "ipc", "uts", "cgroup")
 NS_FILES = {"user": "user", "mount": "mnt", "pid": "pid", "net": "net",
             "ipc": "ipc", "uts": "uts", "cgroup": "cgroup"}
 MIB = 1 << 20
+# The record's output fields of a run whose output all reached its reader.
+DELIVERED = {"dropped_bytes": 0, "stdout_closed": False, "stderr_closed": False}
 
 # Every run gets this timeout; a run that needs more has hung.
 TIMEOUT = 60
@@ -425,3 +430,79 @@ def leftovers(before, marker=None, settle=3.0):
             return diff
         time.sleep(0.2)
 
+
+class HostObject:
+    """A host object to give stockade as one of its standard streams, and
+    what it was before the run, to tell whether the program reached it:
+      pty          a terminal, as an interactive shell's: raw, so that any
+                   byte pushed into its input queue is counted
+      host-root    the host's / (a careless "< /")
+      o-path       an O_PATH fd of a host directory
+      unix-socket  one end of a connected unix socket pair; the harness
+                   holds the other and sees anything sent on it
+      rw-file      a file of the caller's (stockade's user), read-write
+    """
+
+    def __init__(self, kind, uid):
+        self.kind, self.master, self.peer = kind, None, None
+        self.dir = tempfile.mkdtemp(prefix="host-stdin-")
+        marker = os.path.join(self.dir, "etc")   # what fchdir + stat("etc") would find
+        os.mkdir(marker)
+        os.chown(self.dir, uid, uid)
+        if kind == "pty":
+            self.master, self.fd = pty.openpty()
+            tty.setraw(self.fd)
+            self.path = os.ttyname(self.fd)
+        elif kind == "host-root":
+            self.path = "/"
+            self.fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
+        elif kind == "o-path":
+            self.path = self.dir
+            self.fd = os.open(self.dir, os.O_PATH | os.O_DIRECTORY)
+        elif kind == "unix-socket":
+            a, self.peer = socket.socketpair()
+            self.fd = a.detach()
+            self.peer.setblocking(False)
+            self.path = None
+        elif kind == "rw-file":
+            self.path = os.path.join(self.dir, "file")
+            with open(self.path, "w") as f:
+                f.write("the caller's own file\n")
+            os.chown(self.path, uid, uid)
+            os.chmod(self.path, 0o640)
+            self.fd = os.open(self.path, os.O_RDWR)
+        else:
+            raise AssertionError(f"unknown stdin kind {kind}")
+        self.before = self._state()
+
+    def _state(self):
+        state = {}
+        if self.path:
+            st = os.stat(self.path)
+            state["stat"] = (st.st_mode, st.st_uid, st.st_gid, st.st_mtime_ns, st.st_ctime_ns)
+        if self.kind in ("o-path", "host-root"):
+            state["entries"] = sorted(os.listdir(self.path if self.kind == "o-path" else self.dir))
+        if self.kind == "rw-file":
+            with open(self.path, "rb") as f:
+                state["content"] = f.read()
+        if self.peer is not None:
+            try:
+                state["received"] = self.peer.recv(65536)
+            except BlockingIOError:
+                state["received"] = b""
+        return state
+
+    def changes(self):
+        after = self._state()
+        if self.kind == "host-root":  # the rest of the host moves on its own
+            after["stat"] = after["stat"][:3] + self.before["stat"][3:]
+        return [f"{k}: {self.before.get(k)!r} -> {v!r}" for k, v in after.items()
+                if v != self.before.get(k) and not (k == "received" and not v)]
+
+    def close(self):
+        os.close(self.fd)
+        if self.master is not None:
+            os.close(self.master)
+        if self.peer is not None:
+            self.peer.close()
+        shutil.rmtree(self.dir, ignore_errors=True)

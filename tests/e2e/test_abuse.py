@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from support import assert_no_survivors, describe, pids_with_arg, unique
+from support import DELIVERED, assert_no_survivors, describe, pids_with_arg, unique
 
 pytestmark = pytest.mark.usefixtures("mode")
 
@@ -60,7 +60,7 @@ def test_output_flood_of_a_gigabyte_is_cut(run):
                   text=False)
     assert cp.returncode == 137 and rec["verdict"] == "output-limit", describe(cp, rec)
     assert len(cp.stdout) == 4 << 20 and cp.stdout.count(0) == 4 << 20, len(cp.stdout)
-    assert rec["output"] == {"stdout_bytes": 4 << 20, "stderr_bytes": 0, "cut": True}
+    assert rec["output"] == {"stdout_bytes": 4 << 20, "stderr_bytes": 0, "cut": True, **DELIVERED}
 
 
 # Every process forks for ever, parent and child alike; a refused fork is

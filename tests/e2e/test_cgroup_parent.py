@@ -99,8 +99,9 @@ def test_limits_name_what_the_delegation_gave(stockade, delegated):
         "cgroup" if "pids" in have else "RLIMIT_NPROC"), limits["tasks"]
     if "memory" in have:
         assert limits["memory_bytes"]["by"].startswith("cgroup"), limits
-    else:
-        assert limits["memory_bytes"] is None, limits
+    else:  # the default 1G, as each process's address space
+        assert limits["memory_bytes"]["value"] == 1 << 30, limits
+        assert limits["memory_bytes"]["by"].startswith("RLIMIT_AS"), limits
 
 
 def test_memory_limit_needs_the_delegated_controller(stockade, delegated):

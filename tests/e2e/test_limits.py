@@ -2,7 +2,7 @@
 the output the supervisor enforces, and the verdicts they give."""
 import pytest
 
-from support import describe
+from support import DELIVERED, describe
 
 pytestmark = pytest.mark.usefixtures("mode")
 
@@ -85,13 +85,13 @@ def test_output_limit_cuts_at_the_byte_and_kills(run):
     assert cp.returncode == 137, describe(cp, rec)
     assert rec["verdict"] == "output-limit", describe(cp, rec)
     assert len(cp.stdout) == 1000 and cp.stdout == "y\n" * 500, len(cp.stdout)
-    assert rec["output"] == {"stdout_bytes": 1000, "stderr_bytes": 0, "cut": True}, rec["output"]
+    assert rec["output"] == {"stdout_bytes": 1000, "stderr_bytes": 0, "cut": True, **DELIVERED}, rec["output"]
 
 
 def test_output_is_counted_when_within_the_limit(run):
     cp, rec = run(["--output", "1M", "--", "/bin/sh", "-c", "echo out; echo err >&2"])
     assert cp.returncode == 0, describe(cp, rec)
-    assert rec["output"] == {"stdout_bytes": 4, "stderr_bytes": 4, "cut": False}, rec["output"]
+    assert rec["output"] == {"stdout_bytes": 4, "stderr_bytes": 4, "cut": False, **DELIVERED}, rec["output"]
 
 
 def test_file_size_limit(run):
@@ -149,6 +149,44 @@ def test_memory_limit(run, mode):
         # No cgroup to write: each process's address space.
         assert "MemoryError" in cp.stderr and cp.returncode == 1, describe(cp, rec)
         assert limit["by"].startswith("RLIMIT_AS"), limit
+
+
+def test_default_memory_limit_holds_in_both_modes(run, mode):
+    """No --memory: the documented 1G, from the cgroup in root mode and
+    from RLIMIT_AS where no cgroup can be had; the record says which."""
+    code = "x = bytearray(1100 << 20); x[::4096] = b'x' * len(x[::4096])"
+    cp, rec = run(["--", "/usr/bin/python3", "-I", "-c", code])
+    limit = rec["enforced"]["limits"]["memory_bytes"]
+    assert limit["value"] == 1 << 30, limit
+    if mode == "root":
+        assert rec["verdict"] == "memory-limit" and limit["by"].startswith("cgroup"), \
+            describe(cp, rec)
+    else:
+        assert "MemoryError" in cp.stderr and limit["by"].startswith("RLIMIT_AS"), \
+            describe(cp, rec)
+
+
+LIMITS_CODE = '''
+    rows = {}
+    for line in open("/proc/self/limits").read().splitlines()[1:]:
+        name, soft, hard = line[:26].strip(), line[26:47].strip(), line[47:68].strip()
+        rows[name] = (soft, hard)
+    facts(**rows)
+'''
+
+
+def test_every_rlimit_is_the_runs_own(inside):
+    """The caller's own limits do not pass in: each one is set, hard = soft."""
+    facts, rec, cp = inside(LIMITS_CODE)
+    want = {"Max locked memory": "65536", "Max msgqueue size": "0", "Max nice priority": "0",
+            "Max realtime priority": "0", "Max realtime timeout": "0",
+            "Max core file size": "0", "Max pending signals": "1024"}
+    for name, value in want.items():
+        assert facts[name] == [value, value], (name, facts[name])
+    for name, (soft, hard) in facts.items():
+        assert soft == hard, (name, soft, hard)
+    limits = rec["enforced"]["limits"]
+    assert limits["locked_memory_bytes"] == {"value": 65536, "by": "RLIMIT_MEMLOCK"}, limits
 
 
 def test_cgroup_accounting(run, mode):

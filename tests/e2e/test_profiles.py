@@ -531,3 +531,25 @@ def test_policy_shows_a_profiles_syscalls(stockade, host_dir):
 def test_profiles_takes_no_argument(stockade):
     cp = stockade.invoke(["profiles", "extra"])
     assert cp.returncode == 125 and "unexpected" in cp.stderr
+
+
+@pytest.mark.parametrize("owner, file_mode", [(0, 0o666), (0, 0o664), (12345, 0o644)],
+                         ids=["world-writable", "group-writable", "someone-elses"])
+def test_a_profile_someone_else_could_write_is_refused(stockade, host_dir, owner, file_mode):
+    """A profile is a policy: one another user owns or may write is refused,
+    as sudo and ssh refuse such files, and nothing runs."""
+    path = write(host_dir, "other.conf", "[run]\ncommand = /bin/true\n")
+    os.chown(path, owner, owner)
+    os.chmod(path, file_mode)
+    cp, rec = stockade.run(["--profile", str(path)])
+    assert cp.returncode == 125 and "writable by no one else" in cp.stderr, describe(cp, rec)
+    assert rec["verdict"] == "setup-error" and rec["error"]["step"] == "--profile", rec
+
+
+def test_profile_path_takes_absolute_directories_only(stockade):
+    env = {**os.environ, "STOCKADE_PROFILE_PATH": "profiles:/nonexistent"}
+    for args in (["run", "--profile", "python", "--", "/bin/true"], ["profiles"]):
+        cp = stockade.invoke(args, env=env)
+        assert cp.returncode == 125, describe(cp)
+        assert "STOCKADE_PROFILE_PATH: profiles is not an absolute directory" in cp.stderr, \
+            describe(cp)

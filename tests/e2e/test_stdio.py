@@ -1,17 +1,19 @@
 """Standard streams, and stockade started the way CI or a service starts it:
 with some of them closed, or killed outright."""
+import errno
 import hashlib
 import json
 import os
 import signal
+import subprocess
 import tempfile
 import time
 from types import SimpleNamespace
 
 import pytest
 
-from support import (LineReader, assert_no_survivors, describe, finish,
-                     pids_with_arg, python, unique)
+from support import (HostObject, LineReader, assert_no_survivors, describe, finish,
+                     pids_with_arg, python, reset_signals, unique)
 
 
 def test_stdin_stdout_stderr_pass_through(run):
@@ -131,3 +133,212 @@ def test_killing_stockade_kills_the_sandbox(stockade):
     left = [g for g in glob.glob("/sys/fs/cgroup/*/stockade/run-*")
             if not open(g + "/cgroup.procs").read().strip()]
     assert not left, left
+
+
+HOST_FD_CODE = '''
+    import socket, stat
+    def as_socket(fd, use):
+        dup = os.dup(fd)
+        try:
+            use(socket.socket(fileno=dup))  # ENOTSOCK unless it is one
+        finally:
+            oserr(os.close, dup)
+    seen = {}
+    for fd in (0, 1, 2):
+        st = os.fstat(fd)
+        seen[fd] = {
+            "fifo": stat.S_ISFIFO(st.st_mode),
+            "fchdir": oserr(os.fchdir, fd),
+            "getdents": oserr(os.listdir, fd),
+            "openat": oserr(os.open, ".", os.O_RDONLY, dir_fd=fd),
+            "connect": oserr(as_socket, fd, lambda s: s.connect("/x")),
+            "send": oserr(as_socket, fd, lambda s: s.send(b"x", socket.MSG_DONTWAIT)),
+            "fchmod": oserr(os.fchmod, fd, st.st_mode & 0o7777),
+            "futimens": oserr(os.utime, fd),
+            "reopen-dir": oserr(os.open, "/proc/self/fd/%d" % fd, os.O_RDONLY | os.O_DIRECTORY),
+        }
+    with open("/out/facts.json", "w") as f:
+        json.dump(seen, f)
+'''
+
+
+@pytest.mark.parametrize("fd", [0, 1, 2], ids=["stdin", "stdout", "stderr"])
+@pytest.mark.parametrize("kind", ["host-root", "o-path", "unix-socket", "pty", "rw-file"])
+def test_host_object_on_a_stream_stays_the_callers(stockade, shared_dir, kind, fd):
+    """Whatever the caller puts on fd 0, 1 or 2 - a directory, an O_PATH fd,
+    a socket to a host service, a terminal, a file it may write - the
+    program gets the supervisor's pipes, and the object is unchanged."""
+    obj = HostObject(kind, stockade.uid)
+    try:
+        def place():
+            reset_signals()
+            os.dup2(obj.fd, fd)
+        proc = stockade.popen(["--rw", f"{shared_dir}:/out", "--", *python(HOST_FD_CODE)],
+                              preexec_fn=place)
+        out, err = finish(proc)
+        changed = obj.changes()
+    finally:
+        obj.close()
+    done = SimpleNamespace(args=proc.args, returncode=proc.returncode, stdout=out, stderr=err)
+    seen = json.loads((shared_dir / "facts.json").read_text())
+    assert proc.returncode == 0, describe(done)
+    for n, facts in seen.items():
+        assert facts["fifo"], f"fd {n} of the program is not a pipe: {seen}"
+        for call in ("fchdir", "getdents", "openat", "reopen-dir"):
+            assert facts[call] == "ENOTDIR", f"fd {n}: {call} gave {facts[call]}: {seen}"
+        assert facts["connect"] == facts["send"] == "ENOTSOCK", seen
+    assert not changed, f"the {kind} on fd {fd} changed: {changed}"
+
+
+# A program whose output nobody takes: one thread writes without end (and
+# soon waits on its full pipe), the other does the work of the test.
+STALLED_CODE = '''
+    import threading
+    def flood():
+        while True:
+            os.write(1, b"x" * 65536)
+    threading.Thread(target=flood, daemon=True).start()
+'''
+
+
+def stalled_run(stockade, args, reader_closes_after=None):
+    """Runs stockade with a stdout nobody reads; returns (returncode, record).
+    reader_closes_after: a function that returns once the test has seen what
+    it waits for; then the read end is closed (else it is never read)."""
+    r, w = os.pipe()
+    path = stockade.new_record_path()
+    proc = subprocess.Popen(stockade.argv(["run", "--record", path, *args]),
+                            stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.PIPE,
+                            cwd=stockade.dir, preexec_fn=reset_signals)
+    os.close(w)
+    try:
+        if reader_closes_after:
+            reader_closes_after(proc)
+            os.close(r)
+            r = None
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError("stockade did not end while its reader did not read")
+    finally:
+        if r is not None:
+            os.close(r)
+        proc.stderr.close()
+    return proc.returncode, stockade.take_record(path)
+
+
+def test_wall_limit_fires_with_a_reader_that_never_reads(stockade):
+    status, rec = stalled_run(stockade, ["--wall-time", "1s", "--",
+                                         *python(STALLED_CODE + "    __import__('time').sleep(1000)\n")])
+    assert rec["verdict"] == "wall-limit" and status == 137, rec
+    assert rec["output"]["dropped_bytes"] > 0, rec["output"]
+
+
+def test_cpu_limit_fires_with_a_reader_that_never_reads(stockade):
+    """No wall-time limit: the CPU check alone must end the spinning run,
+    and the CPU it used stays near the limit."""
+    status, rec = stalled_run(stockade, ["--cpu-time", "1s", "--wall-time", "unlimited", "--",
+                                         *python(STALLED_CODE + "    while True: pass\n")])
+    assert rec["verdict"] == "cpu-limit", rec
+    used = rec["cpu"]["user_seconds"] + rec["cpu"]["system_seconds"]
+    assert used < 3, f"{used} s of CPU under --cpu-time 1s"
+
+
+def wait_for(path, proc):
+    deadline = time.monotonic() + 30
+    while not path.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert path.exists(), "the program never got there"
+
+
+def test_denials_and_signals_are_answered_with_a_reader_that_never_reads(stockade, shared_dir):
+    """Refused calls wait for the supervisor's answer, and the signals it
+    passes on come from its loop: both go on while the output is stuck."""
+    code = STALLED_CODE + '''
+    import ctypes, signal
+    libc = ctypes.CDLL(None, use_errno=True)
+    refused = [libc.syscall(101, 0, 0, 0, 0) for _ in range(20)]  # ptrace
+    got = []
+    signal.signal(signal.SIGTERM, lambda *a: got.append("SIGTERM"))
+    with open("/out/refused.tmp", "w") as f:
+        json.dump({"refused": refused, "errno": ctypes.get_errno()}, f)
+    os.rename("/out/refused.tmp", "/out/refused.json")
+    while not got:
+        signal.pause()
+    open("/out/signalled", "w").close()
+    os._exit(7)
+    '''
+    out = shared_dir
+
+    def then(proc):
+        wait_for(out / "refused.json", proc)
+        proc.send_signal(signal.SIGTERM)
+        wait_for(out / "signalled", proc)
+
+    status, rec = stalled_run(stockade, ["--rw", f"{out}:/out", "--", *python(code)], then)
+    facts = json.loads((out / "refused.json").read_text())
+    assert facts["refused"] == [-1] * 20 and facts["errno"] == errno.EPERM, facts
+    assert [(d["syscall"], d["count"]) for d in rec["denied"]] == [("ptrace", 20)], rec["denied"]
+    assert rec["verdict"] == "exit" and rec["exit_code"] == 7, rec
+    assert rec["interrupted_by"] == "SIGTERM", rec
+
+
+def test_closed_stdout_gives_the_program_sigpipe(stockade):
+    """A reader that went away: the program learns it as in a pipeline
+    (SIGPIPE, or EPIPE when it ignores that signal), and the record says
+    how it ended and that its stdout was closed."""
+    r, w = os.pipe()
+    os.close(r)
+    path = stockade.new_record_path()
+    cp = subprocess.run(stockade.argv(["run", "--record", path, "--", "/usr/bin/yes"]),
+                        stdin=subprocess.DEVNULL, stdout=w, capture_output=False,
+                        stderr=subprocess.PIPE, cwd=stockade.dir, preexec_fn=reset_signals,
+                        timeout=60)
+    os.close(w)
+    rec = stockade.take_record(path)
+    assert rec["verdict"] == "signal" and rec["signal_name"] == "SIGPIPE", rec
+    assert cp.returncode == 128 + signal.SIGPIPE == rec["exit_status"]
+    assert rec["output"]["stdout_closed"] and not rec["output"]["stderr_closed"], rec["output"]
+
+
+def test_closed_stdout_gives_epipe_to_a_program_that_ignores_sigpipe(stockade, shared_dir):
+    code = '''
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        while True:
+            os.write(1, b"x" * 4096)
+    except OSError as e:
+        with open("/out/error", "w") as f:
+            f.write(errno.errorcode[e.errno])
+    '''
+    r, w = os.pipe()
+    os.close(r)
+    path = stockade.new_record_path()
+    subprocess.run(stockade.argv(["run", "--record", path, "--rw", f"{shared_dir}:/out", "--",
+                                  *python(code)]),
+                   stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.PIPE,
+                   cwd=stockade.dir, preexec_fn=reset_signals, timeout=60)
+    os.close(w)
+    rec = stockade.take_record(path)
+    assert (shared_dir / "error").read_text() == "EPIPE"
+    assert rec["verdict"] == "ok" and rec["output"]["stdout_closed"], rec
+
+
+def test_a_slow_reader_gets_everything(stockade):
+    """A reader that starts late still gets every byte, after the program
+    has ended, with or without a wall-time limit (which it stays under)."""
+    code = 'sys.stdout.buffer.write(b"y" * (1 << 20))'
+    for limit in ("unlimited", "30s"):
+        path = stockade.new_record_path()
+        proc = subprocess.Popen(stockade.argv(["run", "--record", path, "--wall-time", limit,
+                                               "--", *python(code)]),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=stockade.dir,
+                                preexec_fn=reset_signals)
+        time.sleep(1.5)  # not a measurement: the reader is late on purpose
+        out, _ = proc.communicate(timeout=60)
+        rec = stockade.take_record(path)
+        assert len(out) == 1 << 20 and rec["verdict"] == "ok", rec
+        assert rec["output"]["dropped_bytes"] == 0 and rec["output"]["stdout_bytes"] == 1 << 20

@@ -1,0 +1,56 @@
+/* relay.h - the run's standard streams, copied between the caller's
+ * descriptors and the sandbox's pipes by the supervisor. */
+#ifndef STK_RELAY_H
+#define STK_RELAY_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One side of a relay: a descriptor and how to use it without blocking. */
+struct relay_end {
+	int fd;	      /* the one to use: borrowed, or owned when reopened */
+	int caller;   /* the caller's descriptor, or -1 for our own pipe */
+	int restore;  /* file status flags to put back at the end, or -1 */
+	bool owned;   /* fd was opened here: closed at the end */
+	bool nowait;  /* each call asks RWF_NOWAIT */
+	bool waiting; /* may wait for a peer: not a regular file */
+};
+
+/* One direction: the sandbox's stdout or stderr to the caller, or the
+ * caller's stdin to the sandbox. */
+struct relay {
+	struct relay_end from, to;
+	char *buf; /* owned; RELAY_BUFFER bytes */
+	size_t head, len;
+	uint64_t bytes;	  /* taken from "from", within the budget */
+	uint64_t dropped; /* of those, never delivered */
+	bool eof;	  /* "from" has ended */
+	bool broken;	  /* "to" refused a write: the rest is dropped */
+	bool stopped;	  /* ended where it was (relay_stop) */
+};
+
+#define RELAY_BUFFER (64 * 1024)
+
+/* from_fd and to_fd: exactly one is the caller's (its_caller says which:
+ * 0 from, 1 to); the other is the supervisor's end of a sandbox pipe,
+ * non-blocking.  Returns -ENOMEM. */
+int relay_init(struct relay *r, int from_fd, int to_fd, int its_caller);
+/* Puts the caller's descriptor back as it was, closes both ends (the
+ * sandbox's pipe too) and frees the buffer; safe to call twice. */
+void relay_release(struct relay *r);
+/* Nothing more to move: the source ended and all is delivered, or the
+ * destination refused. */
+bool relay_done(const struct relay *r);
+/* The two poll entries of r: [0] "from", [1] "to"; fd -1 when unwatched. */
+void relay_poll(const struct relay *r, struct pollfd pfd[2]);
+/* Moves what poll said can move.  budget (or NULL: none) is what may
+ * still be taken from "from"; beyond it the bytes are read and thrown
+ * away, and false is returned: the output limit was reached. */
+bool relay_step(struct relay *r, const struct pollfd pfd[2], uint64_t *budget);
+/* Stops the relay where it is: what is buffered counts as dropped, and
+ * "to" (for the sandbox's stdin, its end of input) is closed. */
+void relay_stop(struct relay *r);
+
+#endif

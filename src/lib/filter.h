@@ -42,7 +42,8 @@ int filter_load(const struct filter *filter);
 struct denial {
 	int nr;	       /* as the program passed it (any int, -1 too) */
 	uint32_t arch; /* AUDIT_ARCH_* */
-	bool others;   /* the calls beyond the ones kept by name */
+	bool others;   /* the calls beyond the ones kept by name (nr and
+			* arch: the first of them) */
 	char name[48];
 	int errnum; /* what the call returned */
 	unsigned long count;

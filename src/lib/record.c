@@ -271,14 +271,9 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		"seccomp", seccomp_json(policy, plan), /**/
 		"landlock", landlock_json(plan),       /**/
 		"cgroup", "applied", 0, "reason", "not created yet");
-	record_limits(rec, plan);
-	return rec->command && rec->enforced ? 0 : -ENOMEM;
-}
-
-void record_limits(struct stk_record *rec, const struct plan *plan)
-{
 	if (rec->enforced)
 		json_object_set_new(rec->enforced, "limits", limits_json(plan));
+	return rec->command && rec->enforced ? 0 : -ENOMEM;
 }
 
 void record_fail(struct stk_record *rec, const struct stk_error *err,

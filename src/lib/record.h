@@ -37,8 +37,6 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		const struct plan *plan);
 /* The calls the filter refused, from the supervisor's count. */
 void record_denials(struct stk_record *rec, const struct denials *denials);
-/* The limits and what holds each; again once the cgroup is known. */
-void record_limits(struct stk_record *rec, const struct plan *plan);
 struct cgroup_run;
 struct cgroup_usage;
 /* The run's cgroup as enforced, and its figures; cg NULL: none. */

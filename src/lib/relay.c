@@ -12,7 +12,8 @@
  * caller's descriptors are used without waiting: RWF_NOWAIT on each call
  * where the kernel has it (pipes, sockets), else a description of our own
  * opened through /proc/self/fd with O_NONBLOCK (terminals, FIFOs), else
- * O_NONBLOCK on the caller's description for the run, put back at the end.
+ * (other devices) O_NONBLOCK on the caller's description for the run, put
+ * back at the end.
  * Regular files never wait for a peer and are used as they are.  So a
  * reader that stops reading holds back only the sandbox, by its full pipe;
  * the timers, the CPU check, denials and signals go on. */
@@ -33,15 +34,12 @@ static void end_init(struct relay_end *e, int fd, bool caller)
 	struct stat st;
 	*e = (struct relay_end){
 		.fd = fd, .caller = caller ? fd : -1, .restore = -1};
-	if (!caller)
-		return;
-	/* A regular file or a block device answers at once; everything
-	 * else (pipe, socket, terminal, FIFO, other devices) may wait for a
-	 * peer. */
-	e->waiting = fstat(fd, &st) < 0 ||
-		     !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ||
-		       S_ISDIR(st.st_mode));
-	e->nowait = e->waiting;
+	/* A regular file or a block device answers at once (and a directory
+	 * fails at once); everything else (pipe, socket, terminal, FIFO,
+	 * other devices) may wait for a peer. */
+	e->nowait = caller && (fstat(fd, &st) < 0 ||
+			       !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ||
+				 S_ISDIR(st.st_mode)));
 }
 
 int relay_init(struct relay *r, int from_fd, int to_fd, int its_caller)
@@ -57,10 +55,9 @@ static void end_close(struct relay_end *e)
 	if (e->restore >= 0)
 		fcntl(e->caller, F_SETFL, e->restore);
 	e->restore = -1;
-	if ((e->owned || e->caller < 0) && e->fd >= 0)
+	if (e->fd >= 0 && e->fd != e->caller)
 		close(e->fd);
 	e->fd = -1;
-	e->owned = false;
 }
 
 void relay_release(struct relay *r)
@@ -71,20 +68,25 @@ void relay_release(struct relay *r)
 	r->buf = NULL;
 }
 
-/* The kernel has no RWF_NOWAIT for this descriptor: one of our own that
- * does not block, or, failing that, the caller's made non-blocking for
- * the run.  False when neither can be had. */
+/* The kernel has no RWF_NOWAIT for this descriptor.  A terminal or a
+ * FIFO is opened again, non-blocking, a description of our own; any other
+ * device is not (opening some has effects: a tape rewinds when closed),
+ * and neither is one that cannot be opened again: the caller's is made
+ * non-blocking for the run.  False when neither can be had. */
 static bool end_make_nonblocking(struct relay_end *e, bool out)
 {
-	char path[32];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", e->caller);
-	int fd = open(path, (out ? O_WRONLY : O_RDONLY) | O_NONBLOCK |
-				    O_NOCTTY | O_CLOEXEC);
+	struct stat st;
 	e->nowait = false;
-	if (fd >= 0) {
-		e->fd = fd;
-		e->owned = true;
-		return true;
+	if (fstat(e->caller, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || isatty(e->caller))) {
+		char path[32];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", e->caller);
+		int fd = open(path, (out ? O_WRONLY : O_RDONLY) | O_NONBLOCK |
+					    O_NOCTTY | O_CLOEXEC);
+		if (fd >= 0) {
+			e->fd = fd;
+			return true;
+		}
 	}
 	int flags = fcntl(e->caller, F_GETFL);
 	if (flags < 0 || fcntl(e->caller, F_SETFL, flags | O_NONBLOCK) < 0)

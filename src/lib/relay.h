@@ -10,12 +10,11 @@
 
 /* One side of a relay: a descriptor and how to use it without blocking. */
 struct relay_end {
-	int fd;	      /* the one to use: borrowed, or owned when reopened */
-	int caller;   /* the caller's descriptor, or -1 for our own pipe */
-	int restore;  /* file status flags to put back at the end, or -1 */
-	bool owned;   /* fd was opened here: closed at the end */
-	bool nowait;  /* each call asks RWF_NOWAIT */
-	bool waiting; /* may wait for a peer: not a regular file */
+	int fd;	     /* the one to use: the caller's (borrowed), or ours
+		      * (owned: our pipe, or the caller's reopened) */
+	int caller;  /* the caller's descriptor, or -1 for our own pipe */
+	int restore; /* file status flags to put back at the end, or -1 */
+	bool nowait; /* each call asks RWF_NOWAIT */
 };
 
 /* One direction: the sandbox's stdout or stderr to the caller, or the
@@ -32,6 +31,13 @@ struct relay {
 };
 
 #define RELAY_BUFFER (64 * 1024)
+
+/* A relay that holds nothing yet: relay_release does nothing to it. */
+#define RELAY_NONE                                                             \
+	{                                                                      \
+		.from = {.fd = -1, .caller = -1, .restore = -1},               \
+		.to = {.fd = -1, .caller = -1, .restore = -1},                 \
+	}
 
 /* from_fd and to_fd: exactly one is the caller's (its_caller says which:
  * 0 from, 1 to); the other is the supervisor's end of a sandbox pipe,

@@ -431,9 +431,7 @@ static struct denial *denial_of(struct denials *d, int nr, uint32_t arch,
 	if (!list)
 		return NULL;
 	d->list = list;
-	list[d->n] = (struct denial){.nr = others ? -1 : nr,
-				     .arch = others ? 0 : arch,
-				     .others = others};
+	list[d->n] = (struct denial){.nr = nr, .arch = arch, .others = others};
 	snprintf(list[d->n].name, sizeof(list[d->n].name), "%s",
 		 others ? "(other calls)" : name);
 	return &list[d->n++];

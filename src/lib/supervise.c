@@ -64,10 +64,10 @@ static int build_envp(struct plan *plan, const struct stk_policy *policy)
 }
 
 static int plan_build(struct plan *plan, const struct stk_policy *policy,
-		      int *uid_lock, struct stk_error **err)
+		      struct cgroup_run *cg, int *uid_lock,
+		      struct stk_error **err)
 {
 	plan->argv = policy->argv;
-	plan->cgroup = geteuid() == 0 || policy->cgroup_parent;
 	memcpy(plan->limits, policy->limits, sizeof(plan->limits));
 	plan->workdir = policy->workdir;
 	plan->hostname = policy->hostname;
@@ -89,10 +89,25 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	if (build_envp(plan, policy) < 0)
 		return stk_error_set(err, ENOMEM, "plan", "out of memory");
 	int r = plan_mounts(plan, policy, err);
-	/* No cgroup will count the run's memory: the memory limit is an
-	 * address space limit per process, which shared memory would pass. */
+	/* Root mode, or a delegated parent: a cgroup of its own for the
+	 * run's limits and figures.  Without either there is none to write,
+	 * and the record says so; a limit its controllers lack falls back
+	 * to an rlimit, recorded as such.  Made before the filter, whose
+	 * calls depend on what the group holds. */
+	if (r == 0 && (plan->privileged || policy->cgroup_parent)) {
+		r = cgroup_create(cg, policy->limits[STK_LIMIT_MEMORY],
+				  policy->limits[STK_LIMIT_TASKS], err);
+		plan->cgroup = r == 0;
+		plan->cg_memory =
+			plan->cgroup && (cg->memory_v2 || cg->v1[CG_MEMORY]);
+		plan->cg_pids =
+			plan->cgroup && (cg->pids_v2 || cg->v1[CG_PIDS]);
+	}
+	/* No memory controller will count the run's memory: the memory
+	 * limit is an address space limit per process, which shared memory
+	 * would pass. */
 	plan->groups = policy->groups;
-	if (!plan->cgroup)
+	if (!plan->cg_memory)
 		plan->groups &= ~stk_group_bit("shared-memory");
 	if (r == 0)
 		r = filter_build(policy, plan->groups, &plan->filter, err);
@@ -364,11 +379,8 @@ static int relays_start(struct loop *l, struct sandbox *sb,
 	/* In the background of our controlling terminal, reading it would
 	 * stop us (SIGTTIN): the program's input is empty. */
 	pid_t foreground = isatty(stdio[0]) ? tcgetpgrp(stdio[0]) : -1;
-	if (foreground > 0 && foreground != getpgrp()) {
-		l->io[0].eof = true;
-		relay_step(&l->io[0],
-			   (struct pollfd[2]){{.fd = -1}, {.fd = -1}}, NULL);
-	}
+	if (foreground > 0 && foreground != getpgrp())
+		relay_stop(&l->io[0]);
 	return 0;
 }
 
@@ -595,6 +607,7 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 			 .listener = -1,
 			 .timer = -1,
 			 .cpu_timer = -1,
+			 .io = {RELAY_NONE, RELAY_NONE, RELAY_NONE},
 			 .budget = policy->limits[STK_LIMIT_OUTPUT]
 					   ? policy->limits[STK_LIMIT_OUTPUT]
 					   : UINT64_MAX};
@@ -607,7 +620,11 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	if (!rec)
 		return stk_error_set(err_out, ENOMEM, "run", "out of memory");
 	double start = now();
-	r = plan_build(&plan, policy, &uid_lock, err);
+	struct cgroup_run cg = {.v2_fd = -1,
+				.memory_required = policy->memory_asked,
+				.parent = policy->cgroup_parent};
+	r = plan_build(&plan, policy, &cg, &uid_lock, err);
+	bool have_cg = plan.cgroup;
 	if (record_init(rec, policy, &plan) < 0 && r == 0)
 		r = stk_error_set(err, ENOMEM, "run", "out of memory");
 	int sr = signals_take(&rs, policy);
@@ -621,22 +638,6 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 			     (double)policy->limits[STK_LIMIT_WALL_TIME] / 1e9;
 		r = arm_timer(&l.timer, policy->limits[STK_LIMIT_WALL_TIME],
 			      false, "--wall-time", err);
-	}
-	/* Root mode, or a delegated parent: a cgroup of its own for the
-	 * run's limits and figures.  Without either there is none to write,
-	 * and the record says so; a limit its controllers lack falls back
-	 * to an rlimit, recorded as such. */
-	struct cgroup_run cg = {.v2_fd = -1,
-				.memory_required = policy->memory_asked,
-				.parent = policy->cgroup_parent};
-	bool have_cg = false;
-	if (r == 0 && plan.cgroup) {
-		r = cgroup_create(&cg, policy->limits[STK_LIMIT_MEMORY],
-				  policy->limits[STK_LIMIT_TASKS], err);
-		have_cg = r == 0;
-		plan.cg_memory = have_cg && (cg.memory_v2 || cg.v1[CG_MEMORY]);
-		plan.cg_pids = have_cg && (cg.pids_v2 || cg.v1[CG_PIDS]);
-		record_limits(rec, &plan);
 	}
 	uint64_t cpu_ns = policy->limits[STK_LIMIT_CPU_TIME];
 	if (r == 0 && have_cg && cpu_ns) {

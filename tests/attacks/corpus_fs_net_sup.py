@@ -36,6 +36,10 @@ ENTRIES = [
            "handles) ends in ENOENT: the file is not in the sandbox's view",
            errnos=E("ENOENT"),
            attempts={"proc-1-root": E("EACCES"), "proc-1-cwd": E("EACCES"),
+                     # pid 2 is the helper (helper.c): gone by now, or still
+                     # waiting out the old root's detach, non-dumpable
+                     "proc-2-root": E("ENOENT", "EACCES"),
+                     "proc-2-cwd": E("ENOENT", "EACCES"),
                      "openat2-in-root": E("ENOSYS"), "openat2-in-proc-self-root": E("ENOSYS"),
                      "openat2-proc-self-magic": E("ENOSYS"), "symlink-to-secret": E("ok"),
                      "name-to-handle-at": E("EPERM"), "open-by-handle-at": E("EPERM")}),

@@ -178,10 +178,9 @@ def test_attack(attack, policy, mode, stockades, host, programs):
     args, stdin_path = command(attack, policy, program, source)
     args = host.canary_options(mode) + BOUNDS + list(attack.options) + args
     state = host.before(mode)
-    master = None
     obj = HostObject(attack.stdin, stockade.uid) if attack.stdin and not stdin_path else None
     if obj:
-        stdin, master = obj.fd, obj.master
+        stdin = obj.fd
     else:
         stdin = open(stdin_path) if stdin_path else subprocess.DEVNULL
     try:
@@ -191,7 +190,7 @@ def test_attack(attack, policy, mode, stockades, host, programs):
         if stdin_path:
             stdin.close()
     injected = 0
-    if master is not None:
+    if obj and obj.master is not None:  # a terminal: count what was pushed into it
         queued = array.array("i", [0])
         fcntl.ioctl(obj.fd, termios.FIONREAD, queued)
         injected = queued[0]

@@ -480,8 +480,8 @@ class HostObject:
         if self.path:
             st = os.stat(self.path)
             state["stat"] = (st.st_mode, st.st_uid, st.st_gid, st.st_mtime_ns, st.st_ctime_ns)
-        if self.kind in ("o-path", "host-root"):
-            state["entries"] = sorted(os.listdir(self.path if self.kind == "o-path" else self.dir))
+        if self.kind == "o-path":
+            state["entries"] = sorted(os.listdir(self.path))
         if self.kind == "rw-file":
             with open(self.path, "rb") as f:
                 state["content"] = f.read()
@@ -497,7 +497,7 @@ class HostObject:
         if self.kind == "host-root":  # the rest of the host moves on its own
             after["stat"] = after["stat"][:3] + self.before["stat"][3:]
         return [f"{k}: {self.before.get(k)!r} -> {v!r}" for k, v in after.items()
-                if v != self.before.get(k) and not (k == "received" and not v)]
+                if v != self.before.get(k)]
 
     def close(self):
         os.close(self.fd)

@@ -102,6 +102,10 @@ def test_limits_name_what_the_delegation_gave(stockade, delegated):
     else:  # the default 1G, as each process's address space
         assert limits["memory_bytes"]["value"] == 1 << 30, limits
         assert limits["memory_bytes"]["by"].startswith("RLIMIT_AS"), limits
+    # Shared memory, which an address-space limit does not count, is there
+    # exactly when the group's memory controller counts it.
+    groups = rec["enforced"]["seccomp"]["groups"]
+    assert ("shared-memory" in groups) == ("memory" in have), (groups, have)
 
 
 def test_memory_limit_needs_the_delegated_controller(stockade, delegated):

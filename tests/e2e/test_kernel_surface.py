@@ -82,10 +82,10 @@ DEFAULT_GROUPS = {"base", "basic-io", "file-system", "process", "signals",
 
 
 def in_force(groups, rec):
-    """groups as a run has them: without a cgroup the memory limit is each
-    process's address space, which shared memory would pass, and the
+    """groups as a run has them: without a memory cgroup the memory limit is
+    each process's address space, which shared memory would pass, and the
     shared-memory group is off."""
-    if not rec["enforced"]["cgroup"]["applied"]:
+    if not rec["enforced"]["cgroup"].get("memory"):
         return groups - {"shared-memory"}
     return groups
 

@@ -1,6 +1,7 @@
 """Standard streams, and stockade started the way CI or a service starts it:
 with some of them closed, or killed outright."""
 import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -202,17 +203,21 @@ STALLED_CODE = '''
 
 
 def stalled_run(stockade, args, reader_closes_after=None):
-    """Runs stockade with a stdout nobody reads; returns (returncode, record).
-    reader_closes_after: a function that returns once the test has seen what
-    it waits for; then the read end is closed (else it is never read)."""
+    """Runs stockade with its stdout a pipe nobody reads; returns (returncode,
+    record).  reader_closes_after: None, the read end is never read; "now",
+    it is closed before the start (a reader gone); a function, it is closed
+    once that function has returned (the test has seen what it waits for)."""
     r, w = os.pipe()
+    if reader_closes_after == "now":
+        os.close(r)
+        r = None
     path = stockade.new_record_path()
     proc = subprocess.Popen(stockade.argv(["run", "--record", path, *args]),
                             stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.PIPE,
                             cwd=stockade.dir, preexec_fn=reset_signals)
     os.close(w)
     try:
-        if reader_closes_after:
+        if callable(reader_closes_after):
             reader_closes_after(proc)
             os.close(r)
             r = None
@@ -288,17 +293,9 @@ def test_closed_stdout_gives_the_program_sigpipe(stockade):
     """A reader that went away: the program learns it as in a pipeline
     (SIGPIPE, or EPIPE when it ignores that signal), and the record says
     how it ended and that its stdout was closed."""
-    r, w = os.pipe()
-    os.close(r)
-    path = stockade.new_record_path()
-    cp = subprocess.run(stockade.argv(["run", "--record", path, "--", "/usr/bin/yes"]),
-                        stdin=subprocess.DEVNULL, stdout=w, capture_output=False,
-                        stderr=subprocess.PIPE, cwd=stockade.dir, preexec_fn=reset_signals,
-                        timeout=60)
-    os.close(w)
-    rec = stockade.take_record(path)
+    status, rec = stalled_run(stockade, ["--", "/usr/bin/yes"], "now")
     assert rec["verdict"] == "signal" and rec["signal_name"] == "SIGPIPE", rec
-    assert cp.returncode == 128 + signal.SIGPIPE == rec["exit_status"]
+    assert status == 128 + signal.SIGPIPE == rec["exit_status"]
     assert rec["output"]["stdout_closed"] and not rec["output"]["stderr_closed"], rec["output"]
 
 
@@ -313,15 +310,7 @@ def test_closed_stdout_gives_epipe_to_a_program_that_ignores_sigpipe(stockade, s
         with open("/out/error", "w") as f:
             f.write(errno.errorcode[e.errno])
     '''
-    r, w = os.pipe()
-    os.close(r)
-    path = stockade.new_record_path()
-    subprocess.run(stockade.argv(["run", "--record", path, "--rw", f"{shared_dir}:/out", "--",
-                                  *python(code)]),
-                   stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.PIPE,
-                   cwd=stockade.dir, preexec_fn=reset_signals, timeout=60)
-    os.close(w)
-    rec = stockade.take_record(path)
+    _, rec = stalled_run(stockade, ["--rw", f"{shared_dir}:/out", "--", *python(code)], "now")
     assert (shared_dir / "error").read_text() == "EPIPE"
     assert rec["verdict"] == "ok" and rec["output"]["stdout_closed"], rec
 
@@ -342,3 +331,24 @@ def test_a_slow_reader_gets_everything(stockade):
         rec = stockade.take_record(path)
         assert len(out) == 1 << 20 and rec["verdict"] == "ok", rec
         assert rec["output"]["dropped_bytes"] == 0 and rec["output"]["stdout_bytes"] == 1 << 20
+
+
+def test_a_run_refused_at_setup_leaves_the_callers_stdin_as_it_was(stockade, host_dir):
+    """The caller's descriptions are only borrowed: a run that fails before
+    it starts (a --copy tree past its 512 entries, refused while planning)
+    must not change their file status flags (the caller's O_NONBLOCK)."""
+    tree = host_dir / "many"
+    tree.mkdir()
+    for i in range(600):
+        (tree / f"f{i}").touch()
+    os.chmod(tree, 0o755)
+    r, w = os.pipe()
+    flags = fcntl.fcntl(r, fcntl.F_GETFL) | os.O_NONBLOCK
+    fcntl.fcntl(r, fcntl.F_SETFL, flags)
+    try:
+        cp, rec = stockade.run(["--copy", f"{tree}:/tmp/many", "--", "/bin/true"], stdin=r)
+        assert cp.returncode == 125 and "more than 512" in cp.stderr, describe(cp, rec)
+        assert fcntl.fcntl(r, fcntl.F_GETFL) == flags
+    finally:
+        os.close(r)
+        os.close(w)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -54,7 +55,8 @@ static const char usage_text[] =
 	"  --output SIZE         pass on at most SIZE of stdout+stderr, then "
 	"kill\n"
 	"  --file-size SIZE      largest file it may write (default 1G)\n"
-	"  --open-files N        fds per process (default 1024)\n"
+	"  --open-files N        fds per process (default 1024; without a\n"
+	"                        memory cgroup at most --memory / 2 MiB)\n"
 	"  --tasks N             processes and threads (default 512)\n"
 	"  --stack SIZE          stack per process (default 8M)\n"
 	"  --memory SIZE         memory of the whole run, no swap (default "
@@ -76,15 +78,29 @@ static const char *prog = "stockade";
 static const char *record_path;
 static FILE *record_file;
 
-/* Returns the exit status to use: 125 if the record could not be written. */
+/* Returns the exit status to use: 125 if the record could not be written.
+ * A record is whole or absent: the file we made for one that could not be
+ * completed goes. */
 static int write_record(const struct stk_record *rec, int status)
 {
 	char *json = stk_record_to_json(rec);
 	FILE *f = record_file;
 	record_file = NULL;
-	if (!json || fprintf(f, "%s\n", json) < 0 || fclose(f) != 0) {
+	struct stat st;
+	bool made = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+	bool ok = json && fprintf(f, "%s\n", json) >= 0;
+	int saved = errno;
+	if (fclose(f) != 0 && ok) {
+		ok = false;
+		saved = errno;
+	}
+	if (!ok) {
 		fprintf(stderr, "%s: --record %s: %s\n", prog, record_path,
-			json ? strerror(errno) : "out of memory");
+			json ? strerror(saved)
+			     : "the record could not be completed (out of "
+			       "memory)");
+		if (!json && made)
+			unlink(record_path);
 		status = STK_EXIT_SETUP;
 	}
 	free(json);

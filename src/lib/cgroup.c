@@ -10,7 +10,9 @@
  *   v2 (delegated)  with --cgroup-parent, a v2 group the caller was
  *           given (no root needed), and what controllers it hands down.
  * The run's groups are made under a "stockade" group of each hierarchy,
- * named after the supervisor's pid; groups of a supervisor that died are
+ * named after the supervisor's pid (for people; a supervisor in another
+ * pid namespace may have the same); each is flock()ed by the run that
+ * made it for as long as it lives, and the groups no run holds are
  * removed by the next run.  The child starts inside the v2 group
  * (CLONE_INTO_CGROUP) and is moved into the v1 groups before it leaves
  * the sync pipe, so no process of the run ever runs outside them. */
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,46 +123,87 @@ static bool read_value(const char *dir, const char *file, const char *key,
 /* Groups named run-PID-N whose supervisor PID is gone: a SIGKILLed
  * stockade took its sandbox down (parent-death signal) but could not
  * remove its groups. */
+/* A group is stale when no run holds its lock: the kernel drops a flock
+ * when the last fd of it closes, however the supervisor ended.  A pid
+ * would not tell: kill(pid, 0) sees only this pid namespace, and a
+ * stockade in another one, sharing the cgroup tree, has other pids.  The
+ * lock is taken before the rmdir and held through it, so a run that made
+ * the group but has not locked it yet finds it gone and tries another
+ * name (lock_group); a group with processes is never removed (EBUSY). */
 static void remove_stale(const char *parent)
 {
 	DIR *d = opendir(parent);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		int pid = 0;
-		if (sscanf(e->d_name, "run-%d-", &pid) != 1 || pid <= 0 ||
-		    kill(pid, 0) == 0 || errno != ESRCH)
+		if (strncmp(e->d_name, "run-", 4) != 0)
 			continue;
-		char path[1024];
-		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
-		rmdir(path);
+		int fd =
+			openat(dirfd(d), e->d_name,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+		close(fd);
 	}
 	if (d)
 		closedir(d);
 }
 
-/* parent/name, after removing the stale groups beside it.  step names
- * what is at fault in the error: "cgroup", or the option that gave the
- * parent. */
+/* The lock on a group this run just made, or -1 with errno: EEXIST when
+ * another run's remove_stale took the group between our mkdir and now. */
+static int lock_group(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? (errno = EEXIST, -1) : -1;
+	struct stat held, now;
+	errno = 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &held) < 0 ||
+	    stat(dir, &now) < 0 || held.st_ino != now.st_ino ||
+	    held.st_dev != now.st_dev) {
+		/* Held by the remover, or gone, or another group now. */
+		int e = errno == EWOULDBLOCK || errno == ENOENT || !errno
+				? EEXIST
+				: errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* parent/name, locked, after removing the stale groups beside it.  step
+ * names what is at fault in the error: "cgroup", or the option that gave
+ * the parent.  EEXIST: the name is another run's; try another. */
 static int new_group(const char *parent, const char *name, const char *step,
-		     char **out, struct stk_error **err)
+		     char **out, int *lock, struct stk_error **err)
 {
 	remove_stale(parent);
 	if (asprintf(out, "%s/%s", parent, name) < 0) {
 		*out = NULL;
 		return stk_error_set(err, ENOMEM, step, "out of memory");
 	}
-	if (mkdir(*out, 0755) < 0) {
-		int r = stk_error_set(err, errno, step, "%s: mkdir %s: %s",
-				      step, *out, strerror(errno));
-		free(*out);
-		*out = NULL;
-		return r;
+	const char *what = "mkdir";
+	if (mkdir(*out, 0755) == 0) {
+		what = "locking";
+		*lock = lock_group(*out);
+		if (*lock >= 0)
+			return 0;
+		int e = errno;
+		if (e != EEXIST)
+			rmdir(*out);
+		errno = e;
 	}
-	return 0;
+	int r = stk_error_set(err, errno, step, "%s: %s %s: %s", step, what,
+			      *out, strerror(errno));
+	free(*out);
+	*out = NULL;
+	return r;
 }
 
 /* root/stockade/run-PID-N, the stockade group made on demand. */
-static int make_group(const char *root, const char *name, char **out,
+static int make_group(const char *root, const char *name, char **out, int *lock,
 		      struct stk_error **err)
 {
 	char parent[512];
@@ -167,7 +211,7 @@ static int make_group(const char *root, const char *name, char **out,
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
 		return stk_error_set(err, errno, "cgroup", "mkdir %s: %s",
 				     parent, strerror(errno));
-	return new_group(parent, name, "cgroup", out, err);
+	return new_group(parent, name, "cgroup", out, lock, err);
 }
 
 /* The v2 group's directory, for CLONE_INTO_CGROUP. */
@@ -243,7 +287,8 @@ static int create_under(struct cgroup_run *cg, const char *name,
 	cg->memory_v2 = strstr(enabled, "memory");
 	cg->pids_v2 = strstr(enabled, "pids");
 	cg->layout = "v2 (delegated)";
-	int r = new_group(cg->parent, name, "--cgroup-parent", &cg->v2, err);
+	int r = new_group(cg->parent, name, "--cgroup-parent", &cg->v2,
+			  &cg->v2_lock, err);
 	return r < 0 ? r : open_v2(cg, err);
 }
 
@@ -260,17 +305,30 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 		     uint64_t tasks, struct stk_error **err)
 {
 	static unsigned counter;
-	char name[64];
-	snprintf(name, sizeof(name), "run-%d-%u", (int)getpid(), counter++);
-	*cg = (struct cgroup_run){.v2_fd = -1,
-				  .memory_required = cg->memory_required,
-				  .parent = cg->parent};
-	int r = cg->parent ? create_under(cg, name, err)
-			   : create_on_host(cg, top, name, err);
-	if (r == 0)
-		r = write_limits(cg, memory, tasks, err);
-	if (r < 0)
-		cgroup_destroy(cg);
+	struct cgroup_run in = *cg;
+	int r = -EEXIST;
+	/* A name taken by a supervisor of the same pid in another pid
+	 * namespace, or a group removed under us before we locked it:
+	 * another name. */
+	for (int tries = 0; r == -EEXIST && tries < 16; tries++) {
+		struct stk_error *e = NULL;
+		char name[64];
+		snprintf(name, sizeof(name), "run-%d-%u", (int)getpid(),
+			 counter++);
+		*cg = (struct cgroup_run){.v2_fd = -1,
+					  .memory_required = in.memory_required,
+					  .parent = in.parent};
+		r = cg->parent ? create_under(cg, name, &e)
+			       : create_on_host(cg, top, name, &e);
+		if (r == 0)
+			r = write_limits(cg, memory, tasks, &e);
+		if (r < 0)
+			cgroup_destroy(cg);
+		if (r < 0 && (r != -EEXIST || tries == 15) && err && !*err)
+			*err = e;
+		else
+			stk_error_free(e);
+	}
 	return r;
 }
 
@@ -305,7 +363,7 @@ static int create_on_host(struct cgroup_run *cg, const char *top,
 			write_file(v2root, "cgroup.subtree_control", enable);
 			write_file(parent, "cgroup.subtree_control", enable);
 		}
-		r = make_group(v2root, name, &cg->v2, err);
+		r = make_group(v2root, name, &cg->v2, &cg->v2_lock, err);
 		if (r == 0)
 			r = open_v2(cg, err);
 	}
@@ -319,7 +377,7 @@ static int create_on_host(struct cgroup_run *cg, const char *top,
 		snprintf(root, sizeof(root), "%s/%s", top, v1_names[c]);
 		if (!exists(root))
 			continue;
-		r = make_group(root, name, &cg->v1[c], err);
+		r = make_group(root, name, &cg->v1[c], &cg->v1_lock[c], err);
 	}
 	return r;
 }
@@ -390,15 +448,19 @@ void cgroup_destroy(struct cgroup_run *cg)
 	if (cg->v2 && has_file(cg->v2, "cgroup.kill"))
 		write_file(cg->v2, "cgroup.kill", "1");
 	char *dirs[CG_V1_COUNT + 1] = {cg->v2};
-	for (int c = 0; c < CG_V1_COUNT; c++)
+	int locks[CG_V1_COUNT + 1] = {cg->v2_lock};
+	for (int c = 0; c < CG_V1_COUNT; c++) {
 		dirs[c + 1] = cg->v1[c];
+		locks[c + 1] = cg->v1_lock[c];
+	}
 	for (int i = 0; i < CG_V1_COUNT + 1; i++) {
 		if (!dirs[i])
-			continue;
+			continue; /* and its lock was never taken */
 		for (int tries = 0;
 		     rmdir(dirs[i]) < 0 && errno == EBUSY && tries < 100;
 		     tries++)
 			usleep(1000);
+		close(locks[i]);
 		free(dirs[i]);
 	}
 	*cg = (struct cgroup_run){.v2_fd = -1};

@@ -11,15 +11,17 @@ struct stk_error;
 enum cg_v1 { CG_MEMORY, CG_PIDS, CG_CPUACCT, CG_V1_COUNT };
 
 struct cgroup_run {
-	const char *layout;	 /* "v2", "hybrid", "v1", "v2 (delegated)" */
-	char *v2;		 /* owned; the run's group in the v2 tree */
-	int v2_fd;		 /* owned; for CLONE_INTO_CGROUP, or -1 */
-	char *v1[CG_V1_COUNT];	 /* owned; the run's v1 groups, or NULL */
-	bool memory_v2, pids_v2; /* the limits live in the v2 group */
-	bool memory_required;	 /* in: --memory was asked for; a default gives
-				  * way on a host without the controller */
-	const char *parent;	 /* in: --cgroup-parent, a v2 group the caller
-				  * may write (a delegated subtree), or NULL */
+	const char *layout;    /* "v2", "hybrid", "v1", "v2 (delegated)" */
+	char *v2;	       /* owned; the run's group in the v2 tree */
+	int v2_fd;	       /* owned; for CLONE_INTO_CGROUP, or -1 */
+	char *v1[CG_V1_COUNT]; /* owned; the run's v1 groups, or NULL */
+	int v2_lock, v1_lock[CG_V1_COUNT]; /* owned; the flock held on each
+					    * group, valid where its path is */
+	bool memory_v2, pids_v2;	   /* the limits live in the v2 group */
+	bool memory_required; /* in: --memory was asked for; a default gives
+			       * way on a host without the controller */
+	const char *parent;   /* in: --cgroup-parent, a v2 group the caller
+			       * may write (a delegated subtree), or NULL */
 };
 
 struct cgroup_usage {

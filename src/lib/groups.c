@@ -136,8 +136,7 @@ const struct syscall_group stk_groups[] = {
 	},
 	{
 		"local-ipc",
-		"unix sockets and System V IPC, private to the sandbox's "
-		"namespaces",
+		"unix sockets, private to the sandbox's namespaces",
 		/* Not the POSIX message queue calls: Landlock refuses to open
 		 * a file of the mqueue file system, which has no path a rule
 		 * could grant, so mq_open could only fail (EACCES); as calls
@@ -146,22 +145,30 @@ const struct syscall_group stk_groups[] = {
 		      "socketpair" /* AF_UNIX */, "bind", "connect", "listen",
 		      "accept", "accept4", "getsockname", "getpeername",
 		      "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg",
-		      "recvmmsg", "shutdown", "setsockopt", "getsockopt",
-		      "semget", "semop", "semtimedop", "semctl", "msgget",
-		      "msgsnd", "msgrcv", "msgctl"),
+		      "recvmmsg", "shutdown", "setsockopt", "getsockopt"),
 		true,
 		false,
 	},
 	{
 		"shared-memory",
-		"memory shared between processes: memfd and System V "
-		"shared memory (off when no cgroup bounds a run's memory)",
+		"memory the kernel holds for a program outside its mappings: "
+		"memfd, System V shared memory, semaphores and message "
+		"queues, socket and pipe buffers grown past their defaults "
+		"(off when no cgroup bounds a run's memory)",
 		/* Without a memory cgroup, --memory is RLIMIT_AS, which
 		 * counts a process's mappings only: a memfd or a System V
-		 * segment holds its pages unmapped, beyond any limit (the
-		 * attack corpus's RES-05 and RES-06).  Files in /tmp and
-		 * /dev/shm are bounded by their tmpfs size instead. */
-		CALLS("memfd_create", "shmget", "shmat", "shmdt", "shmctl"),
+		 * segment holds its pages unmapped, a semaphore set or a
+		 * message queue its slab, beyond any limit (the attack
+		 * corpus's RES-05, RES-06 and RES-17).  Off, the buffers a
+		 * socket or a pipe may grow to stay at the kernel's
+		 * defaults: setsockopt's SO_SNDBUF, SO_RCVBUF and their
+		 * FORCE forms and fcntl's F_SETPIPE_SZ are refused
+		 * (seccomp.c), and the run's descriptors are counted against
+		 * the memory limit (limits.c).  Files in /tmp and /dev/shm
+		 * are bounded by their tmpfs size instead. */
+		CALLS("memfd_create", "shmget", "shmat", "shmdt", "shmctl",
+		      "semget", "semop", "semtimedop", "semctl", "msgget",
+		      "msgsnd", "msgrcv", "msgctl"),
 		true,
 		false,
 	},
@@ -304,7 +311,7 @@ bool stk_syscall_required(const char *name)
 static const char *const arg_ruled[] = {
 	/* clang-format off */
 	"clone", "clone3", "socket", "socketpair", "ioctl", "personality",
-	"prctl", "prlimit64", "fcntl", "chmod", "fchmod", "fchmodat",
+	"prctl", "prlimit64", "fcntl", "setsockopt", "chmod", "fchmod", "fchmodat",
 	"creat", "open", "openat", "mknod", "mknodat", "setuid", "setreuid",
 	"setresuid", "setgid", "setregid", "setresgid", "chown", "lchown",
 	"fchown", "fchownat",

@@ -1,4 +1,5 @@
-/* groups.h - the syscall policy as data (groups.c). */
+/* groups.h - the policy as data: the syscall groups (groups.c), the
+ * masked entries of /proc (masks.c). */
 #ifndef STK_GROUPS_H
 #define STK_GROUPS_H
 
@@ -17,6 +18,14 @@ struct syscall_group {
 extern const struct syscall_group stk_groups[];
 extern const size_t stk_n_groups;
 extern const char *const stk_dangerous_syscalls[];
+
+/* masks.c: the entries of /proc covered inside, relative to /proc. */
+struct proc_mask {
+	const char *path;
+	const char *why;
+};
+extern const struct proc_mask stk_proc_masks[];
+extern const size_t stk_n_proc_masks;
 
 const struct syscall_group *stk_group_find(const char *name);
 /* The bit of the group of that name in a policy's set (0: no such group),

@@ -96,8 +96,49 @@ int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
 	if (stk_limits[which].resource >= 0 && value >= RLIM_INFINITY)
 		return stk_error_set(err, ERANGE, opt, "%s: too large", opt);
 	p->limits[which] = value;
-	if (which == STK_LIMIT_MEMORY)
-		p->memory_asked = true;
+	p->asked |= 1U << which;
+	return 0;
+}
+
+/* Without a memory cgroup nothing counts what the kernel holds behind a
+ * descriptor.  With the shared-memory group off no buffer grows past its
+ * default, and the run's own network namespace keeps its queues short
+ * (ns.c), so one descriptor reaches at most about 1.4 MiB: a unix socket's
+ * send buffer (208 KiB, 227 KiB as the kernel counts it) and, listening,
+ * the buffers of 5 peers waiting for accept that closed their ends; a
+ * pipe 64 KiB; a TCP socket two 64 KiB windows.  --memory then bounds a
+ * process's descriptors as it bounds its address space: open files times
+ * this cost within the limit. */
+#define DESCRIPTOR_COST (2ULL << 20)
+
+int limits_fit_descriptors(struct plan *plan, uint32_t asked,
+			   struct stk_error **err)
+{
+	if (plan->cg_memory)
+		return 0;
+	uint64_t memory = plan->limits[STK_LIMIT_MEMORY];
+	uint64_t most = memory / DESCRIPTOR_COST;
+	uint64_t *files = &plan->limits[STK_LIMIT_OPEN_FILES];
+	if (most < 4)
+		return stk_error_set(err, EINVAL, "--memory",
+				     "--memory %llu: without a memory cgroup "
+				     "each descriptor counts 2 MiB against "
+				     "it, and a process needs at least 4 "
+				     "(give 8M or more, or a memory cgroup: "
+				     "root, or --cgroup-parent)",
+				     (unsigned long long)memory);
+	if (*files <= most)
+		return 0;
+	if (asked & 1U << STK_LIMIT_OPEN_FILES)
+		return stk_error_set(
+			err, EINVAL, "--open-files",
+			"--open-files %llu: without a memory cgroup each "
+			"descriptor counts 2 MiB against --memory, which "
+			"allows %llu (lower --open-files, raise --memory, or "
+			"give the run a memory cgroup: root, or "
+			"--cgroup-parent)",
+			(unsigned long long)*files, (unsigned long long)most);
+	*files = most;
 	return 0;
 }
 
@@ -113,12 +154,11 @@ int limits_apply(const struct plan *plan, struct report *fail)
 		if (i == STK_LIMIT_MEMORY && !plan->cg_memory)
 			resource = RLIMIT_AS;
 		/* CPU time: whole seconds per process, a backstop a second
-		 * above the tree's limit where a cgroup counts the tree. */
+		 * above the tree's limit, which the supervisor counts. */
 		uint64_t value = plan->limits[i];
 		if (i == STK_LIMIT_CPU_TIME && value) {
 			resource = RLIMIT_CPU;
-			value = (value + 999999999ULL) / 1000000000ULL +
-				(plan->cgroup ? 1 : 0);
+			value = (value + 999999999ULL) / 1000000000ULL + 1;
 		}
 		if (resource < 0)
 			continue;

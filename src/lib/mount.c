@@ -703,6 +703,68 @@ static enum step apply_op(struct mount_op *op, int dir, const char *base)
 	return STEP_MOUNT;
 }
 
+/* Covers each entry of masks.c in the run's /proc with an empty file or
+ * directory of a small tmpfs of its own, read-only.  The tmpfs is made
+ * read-only once, before any cover is cloned from it (a clone keeps its
+ * mount's flags), and attached at /.blank of the new root for as long as
+ * it takes (open_tree clones only from a mount of this namespace), then
+ * detached: only the covers remain.  An entry this kernel does not have
+ * needs none, nor a file the kernel itself lets no one but the host's
+ * root read or write (kmsg, slabinfo: 0400): the run is never the host's
+ * root.  One that cannot be covered ends the run's setup. */
+static int mask_proc(int root, const char *blank_path, struct report *fail)
+{
+	struct mount_op blank_op = {.kind = OP_TMPFS,
+				    .mode = 0555,
+				    .size = "4096",
+				    .nr_inodes = "8"};
+	struct mount_attr ro = {.attr_set =
+					MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+	int blank = new_fs("tmpfs", &blank_op);
+	int file = blank < 0 ? -1
+			     : openat(blank, "file",
+				      O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC,
+				      0444);
+	if (file >= 0)
+		close(file);
+	if (file < 0 || mkdirat(blank, "dir", 0555) < 0 ||
+	    sys_mount_setattr(blank, "", AT_EMPTY_PATH, &ro) < 0 ||
+	    mkdirat(root, ".blank", 0700) < 0 ||
+	    sys_move_mount(blank, "", root, ".blank", MOVE_MOUNT_F_EMPTY_PATH) <
+		    0)
+		return step_failed(fail, STEP_PROC_MASK, -1, errno);
+	close(blank);
+	int proc = open_beneath(root, "proc");
+	if (proc < 0)
+		return step_failed(fail, STEP_PROC_MASK, -1, errno);
+	for (size_t i = 0; i < stk_n_proc_masks; i++) {
+		const char *path = stk_proc_masks[i].path;
+		struct stat st;
+		if (fstatat(proc, path, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno == ENOENT)
+			continue;
+		bool dir = S_ISDIR(st.st_mode);
+		if (!dir && !(st.st_mode & (S_IROTH | S_IWOTH)))
+			continue;
+		int cover =
+			sys_open_tree(root, dir ? ".blank/dir" : ".blank/file",
+				      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (cover < 0 || sys_move_mount(cover, "", proc, path,
+						MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+			int saved = errno;
+			close(proc);
+			return step_failed(fail, STEP_PROC_MASK, (int)i, saved);
+		}
+		close(cover);
+	}
+	close(proc);
+	if (umount2(blank_path, MNT_DETACH) < 0 ||
+	    unlinkat(root, ".blank", AT_REMOVEDIR) < 0)
+		return step_failed(fail, STEP_PROC_MASK, -1, errno);
+	return 0;
+}
+
 int mount_build_root(struct plan *plan, struct helper *helper,
 		     struct report *fail)
 {
@@ -731,6 +793,9 @@ int mount_build_root(struct plan *plan, struct helper *helper,
 		if (failed != STEP_COUNT)
 			return step_failed(fail, failed, (int)i, saved);
 	}
+	/* The root is /tmp of this namespace until pivot_root. */
+	if (mask_proc(root, "/tmp/.blank", fail) < 0)
+		return -1;
 
 	/* The network namespace is joined here, where the helper has had the
 	 * whole mount work to make it. */

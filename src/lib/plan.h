@@ -68,9 +68,11 @@ enum step {
 	STEP_WRITE_FILE,
 	STEP_TMPFS,
 	STEP_PROC,
+	STEP_PROC_MASK,
 	STEP_DEVPTS,
 	STEP_HOSTNAME,
 	STEP_NETNS,
+	STEP_NET_BUFFERS,
 	STEP_PIVOT_ROOT,
 	STEP_DETACH_OLD_ROOT,
 	STEP_ROOT_READ_ONLY,
@@ -147,8 +149,8 @@ void plan_release(struct plan *plan);
 /* Child: before the credentials change, clone every host tree it binds
  * (so that root mode still reaches what root can reach). */
 int mount_clone_sources(struct plan *plan, struct report *fail);
-/* Child: build the new root, join the helper's network namespace, pivot
- * into the root and have the helper detach the old one. */
+/* Child: build the new root (its /proc masked), join the helper's network
+ * namespace, pivot into the root and have the helper detach the old one. */
 int mount_build_root(struct plan *plan, struct helper *helper,
 		     struct report *fail);
 
@@ -156,6 +158,8 @@ int mount_build_root(struct plan *plan, struct helper *helper,
 int ns_write_id_maps(pid_t pid, const struct plan *plan,
 		     struct stk_error **err);
 int ns_set_hostname(const struct plan *plan, struct report *fail);
+int ns_bound_net_buffers(const struct plan *plan, struct report *fail);
+const char *ns_net_bound_path(int index);
 
 /* helper.c: a process of the child that creates the network namespace
  * and waits out the detach of the old root while the child goes on. */
@@ -173,6 +177,8 @@ int helper_detach_old_root(struct helper *helper, const struct stat *new_root,
 
 /* limits.c: payload, before Landlock. */
 int limits_apply(const struct plan *plan, struct report *fail);
+int limits_fit_descriptors(struct plan *plan, uint32_t asked,
+			   struct stk_error **err);
 
 /* creds.c */
 int creds_enter(const struct plan *plan, struct report *fail);

@@ -353,12 +353,20 @@ int stk_policy_add_copy(struct stk_policy *p, const char *host,
 		return r;
 	/* Opened now, with the caller's rights and as the caller named it:
 	 * a later swap of a directory on the path for a link cannot make
-	 * us copy something else. */
-	_cleanup_close_ int where = open(abs, O_PATH | O_CLOEXEC);
+	 * us copy something else.  A link as the last component is not
+	 * followed, as none inside a tree is: a path a caller passes on
+	 * from someone else (an upload's) must not copy what its link
+	 * leads to with the caller's rights.  The caller names the target. */
+	_cleanup_close_ int where = open(host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (where < 0 || fstat(where, &st) < 0)
 		return stk_error_set(err, errno, "--copy", "--copy: %s: %s",
 				     abs, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return stk_error_set(err, ELOOP, "--copy",
+				     "--copy: %s is a symbolic link: name "
+				     "the file or directory it leads to",
+				     host);
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return stk_error_set(err, EINVAL, "--copy",
 				     "--copy: %s: not a file or directory",

@@ -69,10 +69,10 @@ struct stk_policy {
 	size_t n_denied;
 	enum stk_on_deny on_deny;
 	uint64_t limits[STK_LIMIT_COUNT]; /* 0: none */
-	bool memory_asked;		  /* --memory given, not the default */
-	char *cgroup_parent;		  /* owned; a delegated v2 group */
-	char *profile_name;		  /* owned; the last one loaded */
-	char *profile_source;		  /* owned; its file, or "built-in" */
+	uint32_t asked;	      /* bit i: limit i was given, not its default */
+	char *cgroup_parent;  /* owned; a delegated v2 group */
+	char *profile_name;   /* owned; the last one loaded */
+	char *profile_source; /* owned; its file, or "built-in" */
 };
 
 /* option.c: the profile section in which option NAME is a key (NULL:

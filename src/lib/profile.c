@@ -470,6 +470,17 @@ static bool seen(struct listing *ls, const char *name)
 	return false;
 }
 
+/* A file named like a built-in profile that says something else: never
+ * silently (an installed copy of the built-in is the same text). */
+static bool replaces_builtin(const char *name, const char *text)
+{
+	for (size_t i = 0; i < stk_n_builtin_profiles; i++)
+		if (strcmp(stk_builtin_profiles[i].name, name) == 0)
+			return !text ||
+			       strcmp(stk_builtin_profiles[i].text, text) != 0;
+	return false;
+}
+
 /* One line for NAME, whose TEXT came from source; text NULL: it could not
  * be read, and *err says why (a profile --profile would refuse). */
 static void list_one(struct listing *ls, const char *name, const char *text,
@@ -488,7 +499,10 @@ static void list_one(struct listing *ls, const char *name, const char *text,
 		: description ? description
 			      : "");
 	if (strcmp(source, "built-in") != 0)
-		fprintf(ls->out, " [%s]", source);
+		fprintf(ls->out, " [%s%s]", source,
+			replaces_builtin(name, text)
+				? ", in place of the built-in"
+				: "");
 	fputc('\n', ls->out);
 	free(description);
 	stk_error_free(err);

@@ -21,40 +21,110 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A byte string of the caller's or the host's (a path, an argument, a
+ * name) as the record holds it: a JSON string when it is UTF-8, which
+ * jansson requires, else {"base64": ...} of its bytes (docs/record.md).
+ * Never dropped: NULL only when out of memory. */
+static json_t *text_json(const char *s)
+{
+	json_t *str = json_string(s);
+	if (str || !s)
+		return str;
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t len = strlen(s), o = 0;
+	char *b64 = malloc((len + 2) / 3 * 4 + 1);
+	if (!b64)
+		return NULL;
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)u[i] << 16 |
+			     (i + 1 < len ? (unsigned)u[i + 1] << 8 : 0) |
+			     (i + 2 < len ? u[i + 2] : 0);
+		b64[o++] = digits[v >> 18 & 63];
+		b64[o++] = digits[v >> 12 & 63];
+		b64[o++] = i + 1 < len ? digits[v >> 6 & 63] : '=';
+		b64[o++] = i + 2 < len ? digits[v & 63] : '=';
+	}
+	b64[o] = '\0';
+	json_t *obj = json_pack("{s:s}", "base64", b64);
+	free(b64);
+	return obj;
+}
+
+/* Sets key of obj to value (owned); a part that cannot be made breaks the
+ * record, which is then never written (stk_record_to_json). */
+static void put(bool *broken, json_t *obj, const char *key, json_t *value)
+{
+	if (!obj || !value || json_object_set_new(obj, key, value) < 0) {
+		if (!obj)
+			json_decref(value);
+		*broken = true;
+	}
+}
+
+/* Appends value (owned) to list; false, and list released, if either is
+ * missing: a record is complete or it is not made. */
+static bool append(json_t **list, json_t *value)
+{
+	if (*list && value && json_array_append_new(*list, value) == 0)
+		return true;
+	if (!*list)
+		json_decref(value);
+	json_decref(*list);
+	*list = NULL;
+	return false;
+}
+
+static json_t *mount_path(const struct mount_op *op)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "/%s", op->dest);
+	return text_json(path);
+}
+
 static json_t *mounts_json(const struct plan *plan)
 {
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < plan->n_ops; i++) {
 		const struct mount_op *op = &plan->ops[i];
 		json_t *m = NULL;
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "/%s", op->dest);
 		switch (op->kind) {
 		case OP_BIND:
-			m = json_pack("{s:s, s:s, s:s, s:b}", "path", path,
-				      "type", "bind", "source", op->source,
-				      "read_only", op->read_only);
+			m = json_pack("{s:o, s:s, s:o, s:b}", "path",
+				      mount_path(op), "type", "bind", "source",
+				      text_json(op->source), "read_only",
+				      op->read_only);
 			break;
 		case OP_TMPFS:
-			m = json_pack("{s:s, s:s, s:I, s:b}", "path", path,
-				      "type", "tmpfs", "size",
+			m = json_pack("{s:o, s:s, s:I, s:b}", "path",
+				      mount_path(op), "type", "tmpfs", "size",
 				      (json_int_t)strtoull(op->size, NULL, 10),
 				      "read_only", 0);
 			break;
 		case OP_PROC:
-			m = json_pack("{s:s, s:s, s:b}", "path", path, "type",
-				      "proc", "read_only", 0);
+			m = json_pack("{s:o, s:s, s:b}", "path", mount_path(op),
+				      "type", "proc", "read_only", 0);
 			break;
 		case OP_DEVICE:
-			m = json_pack("{s:s, s:s, s:s, s:b}", "path", path,
-				      "type", "dev", "source", op->source,
-				      "read_only", 0);
+			m = json_pack("{s:o, s:s, s:s, s:b}", "path",
+				      mount_path(op), "type", "dev", "source",
+				      op->source, "read_only", 0);
 			break;
 		default:
 			continue; /* files and links are not mounts */
 		}
-		json_array_append_new(list, m);
+		append(&list, m);
 	}
+	return list;
+}
+
+/* The entries of masks.c: each covered where this kernel has it. */
+static json_t *proc_masked(void)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < stk_n_proc_masks; i++)
+		append(&list, json_sprintf("/proc/%s", stk_proc_masks[i].path));
 	return list;
 }
 
@@ -63,8 +133,7 @@ static json_t *group_names(uint64_t groups)
 	json_t *names = json_array();
 	for (size_t i = 0; names && i < stk_n_groups; i++)
 		if (groups & (1ULL << i))
-			json_array_append_new(names,
-					      json_string(stk_groups[i].name));
+			append(&names, json_string(stk_groups[i].name));
 	return names;
 }
 
@@ -72,7 +141,7 @@ static json_t *string_list(char *const *list, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_string(list[i]));
+		append(&a, text_json(list[i]));
 	return a;
 }
 
@@ -97,15 +166,19 @@ void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
 	if (!rec->enforced)
 		return;
 	json_t *group =
-		cg ? json_pack("{s:b, s:s, s:s?, s:s?, s:s?}", "applied", 1,
-			       "layout", cg->layout, "v2", cg->v2, "memory",
-			       cg->memory_v2 ? cg->v2 : cg->v1[CG_MEMORY],
-			       "pids", cg->pids_v2 ? cg->v2 : cg->v1[CG_PIDS])
+		cg ? json_pack(
+			     "{s:b, s:s, s:o?, s:o?, s:o?}", "applied", 1,
+			     "layout", cg->layout, "v2", text_json(cg->v2),
+			     "memory",
+			     text_json(cg->memory_v2 ? cg->v2
+						     : cg->v1[CG_MEMORY]),
+			     "pids",
+			     text_json(cg->pids_v2 ? cg->v2 : cg->v1[CG_PIDS]))
 		   : json_pack("{s:b, s:s}", "applied", 0, "reason",
 			       geteuid() == 0 ? "setup failed before it"
 					      : "no cgroup this user may write "
 						"(unprivileged): rlimits only");
-	json_object_set_new(rec->enforced, "cgroup", group);
+	put(&rec->broken, rec->enforced, "cgroup", group);
 	json_decref(rec->memory);
 	rec->memory = u && u->memory
 			      ? json_pack("{s:I, s:s, s:I}", "peak_bytes",
@@ -119,6 +192,8 @@ void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
 					       "refused_forks",
 					       (json_int_t)u->pids_max_hits)
 				   : NULL;
+	if (u && ((u->memory && !rec->memory) || (u->tasks && !rec->tasks)))
+		rec->broken = true;
 }
 
 void record_output(struct stk_record *rec, const struct relay *out, bool cut)
@@ -133,6 +208,8 @@ void record_output(struct stk_record *rec, const struct relay *out, bool cut)
 		(json_int_t)(out[1].bytes - out[1].dropped), "cut", cut,
 		"dropped_bytes", (json_int_t)(out[0].dropped + out[1].dropped),
 		"stdout_closed", out[0].broken, "stderr_closed", out[1].broken);
+	if (!rec->output)
+		rec->broken = true;
 }
 
 static json_t *limits_json(const struct plan *plan)
@@ -148,15 +225,26 @@ static json_t *limits_json(const struct plan *plan)
 		if (i == STK_LIMIT_MEMORY && !plan->cg_memory) {
 			by = "RLIMIT_AS (no memory cgroup: each process's "
 			     "address space)";
+		} else if (i == STK_LIMIT_CPU_TIME && !plan->cgroup) {
+			by = "the supervisor's count of the tree's CPU from "
+			     "/proc, every 20 ms (RLIMIT_CPU per process a "
+			     "second above it)";
+		} else if (i == STK_LIMIT_OPEN_FILES && !plan->cg_memory) {
+			by = "RLIMIT_NOFILE (no memory cgroup: at most "
+			     "--memory / 2 MiB, what a descriptor's buffers "
+			     "can hold)";
 		} else if (i == STK_LIMIT_TASKS && plan->cg_pids) {
 			by = "cgroup pids.max (RLIMIT_NPROC above it as a "
 			     "backstop)";
 		}
-		json_object_set_new(limits, li->key,
-				    on ? json_pack("{s:I, s:s}", "value",
-						   (json_int_t)plan->limits[i],
-						   "by", by)
-				       : json_null());
+		json_t *v =
+			on ? json_pack("{s:I, s:s}", "value",
+				       (json_int_t)plan->limits[i], "by", by)
+			   : json_null();
+		if (!v || json_object_set_new(limits, li->key, v) < 0) {
+			json_decref(limits);
+			return NULL;
+		}
 	}
 	return limits;
 }
@@ -173,26 +261,27 @@ void record_denials(struct stk_record *rec, const struct denials *d)
 				char hex[24];
 				snprintf(hex, sizeof(hex), "0x%llx",
 					 (unsigned long long)den->args[k][a]);
-				json_array_append_new(set, json_string(hex));
+				append(&set, json_string(hex));
 			}
-			json_array_append_new(args, set);
+			append(&args, set);
 		}
-		json_array_append_new(
-			list,
-			json_pack("{s:s, s:o, s:I, s:s?, s:o}", "syscall",
-				  den->name, "nr",
-				  den->others ? json_null()
-					      : json_integer(den->nr),
-				  "count", (json_int_t)den->count, "errno",
-				  den->errnum ? strerrorname_np(den->errnum)
-					      : NULL,
-				  "args", args));
+		append(&list,
+		       json_pack("{s:s, s:o, s:I, s:s?, s:o}", "syscall",
+				 den->name, "nr",
+				 den->others ? json_null()
+					     : json_integer(den->nr),
+				 "count", (json_int_t)den->count, "errno",
+				 den->errnum ? strerrorname_np(den->errnum)
+					     : NULL,
+				 "args", args));
 	}
 	json_decref(rec->denied);
 	rec->denied = list;
 	if (d->killed_by > 0 && (size_t)d->killed_by <= d->n &&
 	    !rec->killed_for)
 		rec->killed_for = strdup(d->list[d->killed_by - 1].name);
+	if (!list || (d->killed_by > 0 && !rec->killed_for))
+		rec->broken = true;
 }
 
 static json_t *landlock_json(const struct plan *plan)
@@ -202,17 +291,13 @@ static json_t *landlock_json(const struct plan *plan)
 	for (size_t i = 0; writable && i < plan->n_ops; i++) {
 		const struct mount_op *op = &plan->ops[i];
 		if (op->kind == OP_TMPFS || op->kind == OP_DEVICE ||
-		    (op->kind == OP_BIND && !op->read_only)) {
-			char path[PATH_MAX];
-			snprintf(path, sizeof(path), "/%s", op->dest);
-			json_array_append_new(writable, json_string(path));
-		}
+		    (op->kind == OP_BIND && !op->read_only))
+			append(&writable, mount_path(op));
 	}
 	json_t *scoped = json_array();
-	if (scoped && ll->scoped) {
-		json_array_append_new(scoped,
-				      json_string("abstract-unix-socket"));
-		json_array_append_new(scoped, json_string("signal"));
+	if (ll->scoped) {
+		append(&scoped, json_string("abstract-unix-socket"));
+		append(&scoped, json_string("signal"));
 	}
 	const char *tcp = ll->net	 ? "bind and connect denied"
 			  : ll->abi >= 4 ? "allowed (network group)"
@@ -228,8 +313,7 @@ static json_t *env_names(const struct stk_policy *policy)
 	json_t *names = json_array();
 	for (size_t i = 0; names && i < policy->n_env; i++)
 		if (policy->env[i].value)
-			json_array_append_new(names,
-					      json_string(policy->env[i].name));
+			append(&names, text_json(policy->env[i].name));
 	return names;
 }
 
@@ -238,11 +322,11 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 {
 	rec->command = json_array();
 	for (char **a = policy->argv; rec->command && a && *a; a++)
-		json_array_append_new(rec->command, json_string(*a));
+		append(&rec->command, text_json(*a));
 	if (policy->profile_name)
-		rec->profile =
-			json_pack("{s:s, s:s}", "name", policy->profile_name,
-				  "source", policy->profile_source);
+		rec->profile = json_pack(
+			"{s:o, s:o}", "name", text_json(policy->profile_name),
+			"source", text_json(policy->profile_source));
 	rec->privileged = plan->privileged;
 	rec->host_uid = plan->host_uid;
 	rec->host_gid = plan->host_gid;
@@ -251,7 +335,7 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 	 * not start: setup fails closed. */
 	rec->enforced = json_pack(
 		"{s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b},"
-		" s:{s:s, s:b, s:s, s:o},"
+		" s:{s:s, s:b, s:s, s:o, s:o},"
 		" s:{s:b, s:[s]},"
 		" s:{s:i, s:i, s:s, s:b, s:b, s:b, s:s},"
 		" s:{s:b, s:o},"
@@ -260,7 +344,8 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		"namespaces", "user", 1, "mount", 1, "pid", 1, "net", 1, "ipc",
 		1, "uts", 1, "cgroup", 1, /**/
 		"filesystem", "root", "tmpfs", "pivot_root", 1, "old_root",
-		"detached", "mounts", mounts_json(plan),       /**/
+		"detached", "mounts", mounts_json(plan), "proc_masked",
+		proc_masked(),				       /**/
 		"network", "namespace", 1, "interfaces", "lo", /**/
 		"credentials", "uid", (int)plan->uid, "gid", (int)plan->gid,
 		"capabilities", "none", "no_new_privs", 1, "securebits_locked",
@@ -271,9 +356,11 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		"seccomp", seccomp_json(policy, plan), /**/
 		"landlock", landlock_json(plan),       /**/
 		"cgroup", "applied", 0, "reason", "not created yet");
-	if (rec->enforced)
-		json_object_set_new(rec->enforced, "limits", limits_json(plan));
-	return rec->command && rec->enforced ? 0 : -ENOMEM;
+	put(&rec->broken, rec->enforced, "limits", limits_json(plan));
+	return rec->command && rec->enforced && !rec->broken &&
+			       (rec->profile || !policy->profile_name)
+		       ? 0
+		       : -ENOMEM;
 }
 
 void record_fail(struct stk_record *rec, const struct stk_error *err,
@@ -352,16 +439,18 @@ static json_t *nullable_int(int v, int none)
 
 char *stk_record_to_json(const struct stk_record *r)
 {
+	if (r->broken)
+		return NULL;
 	json_t *error = json_null();
 	if (r->error)
-		error = json_pack("{s:s, s:i, s:s?, s:s}", "step",
+		error = json_pack("{s:s, s:i, s:s?, s:o}", "step",
 				  r->error->step, "errno", r->error->errnum,
 				  "errno_name",
 				  strerrorname_np(r->error->errnum), "message",
-				  r->error->message);
+				  text_json(r->error->message));
 	json_t *doc = json_pack(
 		"{s:i, s:s, s:O, s:s, s:o, s:o, s:o, s:i, s:o, s:f,"
-		" s:{s:f, s:f}, s:s, s:o, s:o, s:o, s:O}",
+		" s:{s:f, s:f, s:f}, s:s, s:o, s:o, s:o, s:O}",
 		"record_version", STK_RECORD_VERSION, "stockade_version",
 		STK_VERSION, "command", r->command, "verdict", r->verdict,
 		"exit_code", nullable_int(r->exit_code, -1), "signal",
@@ -369,34 +458,36 @@ char *stk_record_to_json(const struct stk_record *r)
 		signal_name(r->signal), "exit_status", r->exit_status,
 		"interrupted_by", signal_name(r->interrupted), "wall_seconds",
 		r->wall_seconds, "cpu", "user_seconds", r->user_seconds,
-		"system_seconds", r->system_seconds, "mode",
+		"system_seconds", r->system_seconds, "supervisor_seconds",
+		r->supervisor_seconds, "mode",
 		r->privileged ? "root" : "unprivileged", "host_uid",
 		host_id(r->host_uid), "host_gid", host_id(r->host_gid), "error",
 		error, "enforced", r->enforced ? r->enforced : json_null());
 	if (!doc)
 		return NULL;
-	json_object_set_new(doc, "profile",
-			    r->profile ? json_incref(r->profile) : json_null());
+	bool broken = false;
+	put(&broken, doc, "profile",
+	    r->profile ? json_incref(r->profile) : json_null());
 	/* After enforced: what the filter refused, as the kernel reported
 	 * it to the supervisor. */
-	json_object_set_new(doc, "denied",
-			    r->denied ? json_incref(r->denied) : json_array());
-	json_object_set_new(doc, "killed_for_call",
-			    r->killed_for ? json_string(r->killed_for)
-					  : json_null());
-	json_object_set_new(doc, "limit_fired",
-			    r->limit_fired ? json_string(r->limit_fired)
-					   : json_null());
-	json_object_set_new(doc, "output",
-			    r->output ? json_incref(r->output) : json_null());
-	json_object_set_new(doc, "memory",
-			    r->memory ? json_incref(r->memory) : json_null());
-	json_object_set_new(doc, "tasks",
-			    r->tasks ? json_incref(r->tasks) : json_null());
-	json_t *cpu = json_object_get(doc, "cpu");
-	if (cpu && r->cpu_from)
-		json_object_set_new(cpu, "from", json_string(r->cpu_from));
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	put(&broken, doc, "denied",
+	    r->denied ? json_incref(r->denied) : json_array());
+	put(&broken, doc, "killed_for_call",
+	    r->killed_for ? json_string(r->killed_for) : json_null());
+	put(&broken, doc, "limit_fired",
+	    r->limit_fired ? json_string(r->limit_fired) : json_null());
+	put(&broken, doc, "output",
+	    r->output ? json_incref(r->output) : json_null());
+	put(&broken, doc, "memory",
+	    r->memory ? json_incref(r->memory) : json_null());
+	put(&broken, doc, "tasks",
+	    r->tasks ? json_incref(r->tasks) : json_null());
+	if (r->cpu_from)
+		put(&broken, json_object_get(doc, "cpu"), "from",
+		    json_string(r->cpu_from));
+	char *text =
+		broken ? NULL
+		       : json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	return text;
 }

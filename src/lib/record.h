@@ -18,6 +18,7 @@ struct stk_record {
 	double wall_seconds;
 	double user_seconds;
 	double system_seconds;
+	double supervisor_seconds; /* our CPU on the run (in --cpu-time) */
 	bool privileged;
 	uid_t host_uid;
 	gid_t host_gid;
@@ -30,6 +31,7 @@ struct stk_record {
 	const char *cpu_from;	 /* static: where the CPU figures came from */
 	json_t *memory;		 /* owned; peak and OOM kills, or NULL */
 	json_t *tasks;		 /* owned; peak and refused forks, or NULL */
+	bool broken; /* a part could not be made: no record is written */
 };
 
 /* Fills the parts known before the start: command, mode, ids, enforced. */

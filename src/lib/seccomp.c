@@ -24,8 +24,10 @@
 
 #include <errno.h>
 #include <linux/netlink.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,17 +51,109 @@
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |         \
 	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
 
-/* ioctls no sandbox needs and CVEs used: injecting input into the
- * caller's terminal (TIOCSTI), the Linux console's selection buffer
- * (TIOCLINUX), and line disciplines, each a kernel driver of its own
- * behind any terminal fd (TIOCSETD: n_hdlc CVE-2017-2636, n_gsm
- * CVE-2023-6546). */
-static const uint32_t forbidden_ioctls[] = {TIOCSTI, TIOCLINUX, TIOCSETD};
+/* ioctl: an allowlist of requests, by the low 32 bits the kernel reads.
+ * Each request is driver code of its own, reached through any fd the
+ * program holds; those listed are what terminals, files, pipes and
+ * sockets need (glibc's termios and isatty, openpty, the non-blocking
+ * and close-on-exec ioctls of Python and libuv, a socket's queue sizes
+ * and its interface queries in the run's own network namespace), and
+ * what CPython's test suite uses (traced: docs/security.md).  Every other
+ * request is refused (EPERM), among them those CVEs used or that tell
+ * the host: TIOCSTI (input pushed into the caller's terminal), TIOCLINUX
+ * (the console's selection buffer), TIOCSETD (a line discipline, a driver
+ * of its own behind any terminal: n_hdlc CVE-2017-2636, n_gsm
+ * CVE-2023-6546), FS_IOC_FIEMAP and FIBMAP (physical disk offsets of a
+ * bound host file), the nsfs ones (a namespace's owner and parent), and
+ * every device's own. */
+static const uint32_t allowed_ioctls[] = {
+	/* terminals: termios, window size, job control, the pty pair */
+	TCGETS,
+	TCSETS,
+	TCSETSW,
+	TCSETSF,
+	TCGETA,
+	TCSETA,
+	TCSETAW,
+	TCSETAF,
+	TCSBRK,
+	TCSBRKP,
+	TCXONC,
+	TCFLSH,
+	TIOCSBRK,
+	TIOCCBRK,
+	TIOCEXCL,
+	TIOCNXCL,
+	TIOCGEXCL,
+	TIOCSCTTY,
+	TIOCNOTTY,
+	TIOCGPGRP,
+	TIOCSPGRP,
+	TIOCGSID,
+	TIOCOUTQ,
+	TIOCGWINSZ,
+	TIOCSWINSZ,
+	TIOCMGET,
+	TIOCMBIS,
+	TIOCMBIC,
+	TIOCMSET,
+	TIOCGSOFTCAR,
+	TIOCSSOFTCAR,
+	TIOCPKT,
+	TIOCGPKT,
+	TIOCGETD,
+	TIOCGLCKTRMIOS,
+	TIOCGPTN,
+	TIOCSPTLCK,
+	TIOCGPTLCK,
+	TIOCGPTPEER,
+	TIOCGDEV,
+	TIOCSIG,
+	/* any descriptor */
+	FIONREAD,
+	FIONBIO,
+	FIOASYNC,
+	FIOCLEX,
+	FIONCLEX,
+	FIOQSIZE,
+	/* sockets: queues, owner, timestamps, interfaces of the run's own
+	 * network namespace (lo), read only */
+	SIOCOUTQNSD,
+	SIOCATMARK,
+	FIOSETOWN,
+	FIOGETOWN,
+	SIOCSPGRP,
+	SIOCGPGRP,
+	SIOCGSTAMP_OLD,
+	SIOCGSTAMPNS_OLD,
+	SIOCGSTAMP_NEW,
+	SIOCGSTAMPNS_NEW,
+	SIOCGIFNAME,
+	SIOCGIFCONF,
+	SIOCGIFFLAGS,
+	SIOCGIFADDR,
+	SIOCGIFDSTADDR,
+	SIOCGIFBRDADDR,
+	SIOCGIFNETMASK,
+	SIOCGIFMETRIC,
+	SIOCGIFMTU,
+	SIOCGIFHWADDR,
+	SIOCGIFINDEX,
+	SIOCGIFTXQLEN,
+	SIOCGIFMAP,
+	SIOCGIFPFLAGS,
+	SIOCGIFCOUNT,
+	/* /dev/urandom's entropy count */
+	RNDGETENTCNT,
+};
 
 /* fcntl commands on shared host inodes: a lease can block the host's
  * open of a file for lease-break-time (45 s), and dnotify watches host
  * directories (the inotify the file-system group leaves out). */
-static const uint32_t forbidden_fcntls[] = {F_SETLEASE, F_NOTIFY};
+static const uint32_t forbidden_fcntls[] = {F_SETLEASE, F_NOTIFY,
+					    /* without the shared-memory
+					     * group only: setsockopt's
+					     * reason, below */
+					    F_SETPIPE_SZ};
 
 /* Calls that set a file's mode, and where the mode is: a setuid or setgid
  * bit on a file in a --rw bind would give whoever runs it on the host the
@@ -125,14 +219,36 @@ static bool denied_by_caller(const struct stk_policy *p, const char *name)
 #define LOW32(arg, value)                                                      \
 	SCMP_CMP((arg), SCMP_CMP_MASKED_EQ, 0xffffffffU, (value))
 
-/* Allows a call unless the low 32 bits of argument arg are one of
- * excluded.  libseccomp can only OR allow conditions, so the complement is
- * spelled out: a value differing from the excluded ones in a bit they
- * share, or one of the few values that agree on every shared bit without
- * being excluded. */
-static int allow_except(scmp_filter_ctx ctx, int nr, unsigned arg,
-			const uint32_t *excluded, size_t n, unsigned *rules)
+/* One rule per request: let through only the listed values of the low 32
+ * bits of argument arg. */
+static int allow_only(scmp_filter_ctx ctx, int nr, unsigned arg,
+		      const uint32_t *allowed, size_t n, unsigned *rules)
 {
+	for (size_t i = 0; i < n; i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					 LOW32(arg, allowed[i]));
+		if (r < 0)
+			return r;
+		++*rules;
+	}
+	return 0;
+}
+
+/* Allows a call unless the low 32 bits of argument arg are one of
+ * excluded; with a condition when, only calls that also meet it (the
+ * others are left to other rules).  libseccomp can only OR allow
+ * conditions, so the complement is spelled out: a value differing from the
+ * excluded ones in a bit they share, or one of the few values that agree
+ * on every shared bit without being excluded. */
+static int allow_except_when(scmp_filter_ctx ctx, int nr,
+			     const struct scmp_arg_cmp *when, unsigned arg,
+			     const uint32_t *excluded, size_t n,
+			     unsigned *rules)
+{
+	struct scmp_arg_cmp cmp[2];
+	unsigned k = 0;
+	if (when)
+		cmp[k++] = *when;
 	uint32_t same = ~0U, base = excluded[0];
 	for (size_t i = 1; i < n; i++)
 		same &= ~(excluded[i] ^ base);
@@ -140,9 +256,9 @@ static int allow_except(scmp_filter_ctx ctx, int nr, unsigned arg,
 		uint32_t m = 1U << bit;
 		if (!(same & m))
 			continue;
-		int r = seccomp_rule_add(
-			ctx, SCMP_ACT_ALLOW, nr, 1,
-			SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, m, ~base & m));
+		cmp[k] = SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, m, ~base & m);
+		int r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, k + 1,
+					       cmp);
 		if (r < 0)
 			return r;
 		++*rules;
@@ -156,8 +272,9 @@ static int allow_except(scmp_filter_ctx ctx, int nr, unsigned arg,
 		for (size_t i = 0; i < n; i++)
 			out |= value == excluded[i];
 		if (!out) {
-			int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-						 LOW32(arg, value));
+			cmp[k] = LOW32(arg, value);
+			int r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr,
+						       k + 1, cmp);
 			if (r < 0)
 				return r;
 			++*rules;
@@ -165,6 +282,36 @@ static int allow_except(scmp_filter_ctx ctx, int nr, unsigned arg,
 		v = (v - differ) & differ; /* next subset of differ */
 	} while (v);
 	return 0;
+}
+
+static int allow_except(scmp_filter_ctx ctx, int nr, unsigned arg,
+			const uint32_t *excluded, size_t n, unsigned *rules)
+{
+	return allow_except_when(ctx, nr, NULL, arg, excluded, n, rules);
+}
+
+/* Without the shared-memory group no socket's buffer grows past the
+ * kernel's default (wmem_default, rmem_default): with no memory cgroup to
+ * count them, a run's buffers are bounded by its descriptors instead
+ * (limits.c), each holding at most what the defaults allow. */
+static const uint32_t buffer_sockopts[] = {SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE,
+					   SO_RCVBUFFORCE};
+
+static int allow_setsockopt(scmp_filter_ctx ctx, int nr, bool buffers,
+			    unsigned *rules)
+{
+	if (buffers) {
+		++*rules;
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	/* Any level but SOL_SOCKET; at SOL_SOCKET, any option but those. */
+	static const uint32_t sol_socket[] = {SOL_SOCKET};
+	struct scmp_arg_cmp at_socket = LOW32(1, SOL_SOCKET);
+	int r = allow_except(ctx, nr, 1, sol_socket, 1, rules);
+	return r < 0 ? r
+		     : allow_except_when(ctx, nr, &at_socket, 2,
+					 buffer_sockopts,
+					 ARRAY_SIZE(buffer_sockopts), rules);
 }
 
 /* One rule for each way to choose, for every id argument, the sandbox's
@@ -192,8 +339,9 @@ static int allow_own_ids(scmp_filter_ctx ctx, int nr, const char *kinds,
 }
 
 static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
-		      const char *name, unsigned *rules)
+		      uint64_t groups, const char *name, unsigned *rules)
 {
+	bool buffers = stk_groups_has(groups, "shared-memory");
 	int nr = seccomp_syscall_resolve_name(name);
 	if (nr == __NR_SCMP_ERROR || denied_by_caller(p, name))
 		return 0; /* not on this architecture, or forbidden */
@@ -204,8 +352,8 @@ static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
 			SCMP_A0(SCMP_CMP_MASKED_EQ, NAMESPACE_FLAGS, 0));
 	}
 	if (strcmp(name, "ioctl") == 0)
-		return allow_except(ctx, nr, 1, forbidden_ioctls,
-				    ARRAY_SIZE(forbidden_ioctls), rules);
+		return allow_only(ctx, nr, 1, allowed_ioctls,
+				  ARRAY_SIZE(allowed_ioctls), rules);
 	int mode = mode_arg(name);
 	if (mode >= 0) {
 		++*rules;
@@ -216,7 +364,10 @@ static int allow_call(scmp_filter_ctx ctx, const struct stk_policy *p,
 	}
 	if (strcmp(name, "fcntl") == 0)
 		return allow_except(ctx, nr, 1, forbidden_fcntls,
-				    ARRAY_SIZE(forbidden_fcntls), rules);
+				    ARRAY_SIZE(forbidden_fcntls) - buffers,
+				    rules);
+	if (strcmp(name, "setsockopt") == 0)
+		return allow_setsockopt(ctx, nr, buffers, rules);
 	if (strcmp(name, "prctl") == 0)
 		return allow_except(ctx, nr, 0, forbidden_prctls,
 				    ARRAY_SIZE(forbidden_prctls), rules);
@@ -368,7 +519,7 @@ int filter_build_now(const struct stk_policy *p, uint64_t groups,
 	for (size_t g = 0; r == 0 && g < stk_n_groups; g++)
 		for (const char *const *c = stk_groups[g].calls;
 		     r == 0 && (groups & 1ULL << g) && *c; c++)
-			r = allow_call(ctx, p, *c, &filter->rules);
+			r = allow_call(ctx, p, groups, *c, &filter->rules);
 	if (r == 0)
 		r = allow_sockets(ctx, p, groups, &filter->rules);
 	/* libc tries clone3 first and falls back to clone on ENOSYS; clone3
@@ -510,13 +661,21 @@ void denials_release(struct denials *d)
 }
 
 /* What the argument rules of allow_call let through, for the listing. */
-static const char *arg_rule_note(const char *call)
+static const char *arg_rule_note(const char *call, uint64_t groups)
 {
+	if (!stk_groups_has(groups, "shared-memory")) {
+		if (strcmp(call, "fcntl") == 0)
+			return "  (not F_SETLEASE, F_NOTIFY, F_SETPIPE_SZ)";
+		if (strcmp(call, "setsockopt") == 0)
+			return "  (not SO_SNDBUF, SO_RCVBUF and their FORCE "
+			       "forms)";
+	}
 	static const struct {
 		const char *call, *note;
 	} notes[] = {
 		{"clone", "  (no namespace flags)"},
-		{"ioctl", "  (not TIOCSTI, TIOCLINUX, TIOCSETD)"},
+		{"ioctl", "  (terminal, descriptor and socket requests: "
+			  "docs/security.md)"},
 		{"personality", "  (query only)"},
 		{"fcntl", "  (not F_SETLEASE, F_NOTIFY)"},
 		{"prctl", "  (not PR_SET_SECCOMP)"},
@@ -557,8 +716,8 @@ int stk_policy_describe(const struct stk_policy *p, char **text,
 				how = "  (not on this architecture)";
 			else if (denied_by_caller(p, *c))
 				how = "  (denied: EPERM)";
-			else if (arg_rule_note(*c))
-				how = arg_rule_note(*c);
+			else if (arg_rule_note(*c, p->groups))
+				how = arg_rule_note(*c, p->groups);
 			else if (strcmp(*c, "socket") == 0)
 				how = strcmp(grp->name, "network") == 0
 					      ? "  (AF_INET, AF_INET6, "
@@ -575,6 +734,11 @@ int stk_policy_describe(const struct stk_policy *p, char **text,
 	for (const char *const *d = stk_dangerous_syscalls; *d; d++)
 		fprintf(f, "%s\n", *d);
 	fprintf(f, "\n[anything else] ENOSYS\n");
+	fprintf(f, "\n[/proc] masked\n# each covered by an empty read-only "
+		   "file or directory where the kernel has it\n");
+	for (size_t i = 0; i < stk_n_proc_masks; i++)
+		fprintf(f, "%-26s %s\n", stk_proc_masks[i].path,
+			stk_proc_masks[i].why);
 	if (fclose(f) != 0) {
 		free(buf);
 		return stk_error_set(err, ENOMEM, "policy", "out of memory");

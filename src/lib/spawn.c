@@ -66,9 +66,11 @@ static const char *const step_names[STEP_COUNT] = {
 	[STEP_WRITE_FILE] = "write file",
 	[STEP_TMPFS] = "tmpfs",
 	[STEP_PROC] = "proc",
+	[STEP_PROC_MASK] = "mask /proc",
 	[STEP_DEVPTS] = "devpts",
 	[STEP_HOSTNAME] = "sethostname",
 	[STEP_NETNS] = "network namespace",
+	[STEP_NET_BUFFERS] = "bound socket queues",
 	[STEP_PIVOT_ROOT] = "pivot_root",
 	[STEP_DETACH_OLD_ROOT] = "detach old root",
 	[STEP_ROOT_READ_ONLY] = "make root read-only",
@@ -381,7 +383,8 @@ static _Noreturn void child_main(struct plan *plan)
 		_exit(STK_EXIT_SETUP);
 
 	if (mount_build_root(plan, &helper, &rep) < 0 ||
-	    ns_set_hostname(plan, &rep) < 0)
+	    ns_set_hostname(plan, &rep) < 0 ||
+	    ns_bound_net_buffers(plan, &rep) < 0)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	umask(022); /* what a program expects to start with */
 	if (enter_workdir(plan) < 0)

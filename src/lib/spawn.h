@@ -22,4 +22,11 @@ struct sandbox {
 int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 		  struct sandbox *sb, struct stk_error **err);
 
+/* treecpu.c: the CPU time the tree under init has used, from /proc
+ * (where no cgroup counts it); cpu is left as it was when out of memory. */
+struct tree_cpu {
+	uint64_t user_us, system_us;
+};
+void tree_cpu(pid_t init, struct tree_cpu *cpu);
+
 #endif

@@ -110,6 +110,8 @@ static int plan_build(struct plan *plan, const struct stk_policy *policy,
 	if (!plan->cg_memory)
 		plan->groups &= ~stk_group_bit("shared-memory");
 	if (r == 0)
+		r = limits_fit_descriptors(plan, policy->asked, err);
+	if (r == 0)
 		r = filter_build(policy, plan->groups, &plan->filter, err);
 	/* Landlock is a layer of its own: a kernel without it cannot run
 	 * the sandbox as promised, so the run does not start. */
@@ -147,13 +149,24 @@ struct loop {
 	const struct cgroup_run *group; /* the run's, or NULL */
 	int cpu_timer;			/* ticks to check --cpu-time, or -1 */
 	uint64_t cpu_limit_us;
-	int passed; /* signals passed on so far */
-	int first;  /* the first of them */
+	uint64_t own_start_ns; /* this thread's CPU clock at the start */
+	struct tree_cpu tree;  /* without a group: the last count from /proc */
+	int passed;	       /* signals passed on so far */
+	int first;	       /* the first of them */
 	bool init_done;
 	int loop_failed; /* errno of the loop itself */
 	siginfo_t init_info;
 	struct rusage usage;
 };
+
+/* Without a cgroup, init's rusage will hold only what it reaped, not
+ * the processes a kill ends: the tree is counted from /proc first. */
+static void kill_sandbox(struct loop *l)
+{
+	if (!l->group)
+		tree_cpu(l->sb->pid, &l->tree);
+	sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);
+}
 
 static void take_signal(struct loop *l)
 {
@@ -161,10 +174,13 @@ static void take_signal(struct loop *l)
 	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		/* The first interrupt is the program's to handle; a second
 		 * one means the caller wants it gone now. */
-		int sig = l->passed++ == 0 ? (int)si.ssi_signo : SIGKILL;
+		bool again = l->passed++ > 0;
 		if (!l->first)
 			l->first = (int)si.ssi_signo;
-		sys_pidfd_send_signal(l->sb->pidfd, sig);
+		if (again)
+			kill_sandbox(l);
+		else
+			sys_pidfd_send_signal(l->sb->pidfd, (int)si.ssi_signo);
 	}
 }
 
@@ -200,7 +216,7 @@ static void take_reports(struct loop *l)
 		     msg.msg_flags & MSG_CTRUNC)) {
 			/* Unwatched, refused calls would go unreported. */
 			l->loop_failed = EPROTO;
-			sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);
+			kill_sandbox(l);
 		} else if (rep.kind == REPORT_LISTENER) {
 			l->listener = steal_fd(&fd);
 		}
@@ -219,7 +235,7 @@ static void take_denial(struct loop *l)
 {
 	int r = filter_answer(l->listener, l->policy, &l->denials);
 	if (r == 1)
-		sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);
+		kill_sandbox(l);
 	if (r < 0) {
 		close(l->listener);
 		l->listener = -1;
@@ -248,16 +264,41 @@ static void end_for(struct loop *l, const char *limit)
 {
 	if (!l->fired)
 		l->fired = limit;
-	sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);
+	kill_sandbox(l);
 }
 
-/* The whole tree's CPU time, from the run's group, against --cpu-time:
- * checked on a tick, so the run may overshoot it by a tick's worth. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* What the supervisor has spent on this run so far: answering its refused
+ * calls, relaying its streams, watching it.  The program decides how much
+ * (300 000 refused calls cost as much CPU here as in the program), so it
+ * counts against --cpu-time. */
+static uint64_t own_cpu_us(const struct loop *l)
+{
+	return (thread_cpu_ns() - l->own_start_ns) / 1000;
+}
+
+/* The whole tree's CPU time, from the run's group or, without one, from
+ * /proc (treecpu.c), and ours, against --cpu-time: checked on a tick, so
+ * the run may overshoot it by a tick's worth.  Without a cgroup,
+ * RLIMIT_CPU a second above the limit is each process's backstop. */
 static void check_cpu(struct loop *l)
 {
 	uint64_t ticks;
 	(void)!read(l->cpu_timer, &ticks, sizeof(ticks));
-	if (cgroup_cpu_us(l->group) >= l->cpu_limit_us)
+	uint64_t used;
+	if (l->group) {
+		used = cgroup_cpu_us(l->group);
+	} else {
+		tree_cpu(l->sb->pid, &l->tree);
+		used = l->tree.user_us + l->tree.system_us;
+	}
+	if (used + own_cpu_us(l) >= l->cpu_limit_us)
 		end_for(l, "cpu");
 }
 
@@ -326,7 +367,7 @@ static void run_loop(struct loop *l)
 		if (n < 0) {
 			/* Unwatched, the run must not go on. */
 			l->loop_failed = errno;
-			sys_pidfd_send_signal(sb->pidfd, SIGKILL);
+			kill_sandbox(l);
 			if (!l->init_done)
 				sys_waitid(P_PIDFD, sb->pidfd, &l->init_info,
 					   WEXITED, &l->usage);
@@ -388,8 +429,18 @@ static int child_error(const struct plan *plan, const struct report *rep,
 		       struct stk_error **err)
 {
 	const char *what = step_name((enum step)rep->step);
-	if (rep->step != STEP_RLIMITS && rep->index >= 0 &&
-	    (size_t)rep->index < plan->n_ops) {
+	if (rep->step == STEP_NET_BUFFERS)
+		return stk_error_set(
+			err, rep->errnum, what, "%s: writing %s: %s", what,
+			ns_net_bound_path(rep->index), strerror(rep->errnum));
+	if (rep->step == STEP_PROC_MASK && rep->index >= 0 &&
+	    (size_t)rep->index < stk_n_proc_masks)
+		return stk_error_set(err, rep->errnum, what,
+				     "%s: covering /proc/%s: %s", what,
+				     stk_proc_masks[rep->index].path,
+				     strerror(rep->errnum));
+	if (rep->step != STEP_RLIMITS && rep->step != STEP_PROC_MASK &&
+	    rep->index >= 0 && (size_t)rep->index < plan->n_ops) {
 		const struct mount_op *op = &plan->ops[rep->index];
 		return stk_error_set(err, rep->errnum, what, "%s /%s%s%s: %s",
 				     what, op->dest,
@@ -414,24 +465,6 @@ static int child_error(const struct plan *plan, const struct report *rep,
 			     strerror(rep->errnum));
 }
 
-/* Without a cgroup, --cpu-time is RLIMIT_CPU with hard = soft: the kernel
- * sends SIGKILL when a process reaches it.  A payload killed by SIGKILL
- * that nobody else killed (no limit of ours fired, no interrupt), having
- * used that much CPU, was killed by it; so was one that died of SIGXCPU
- * having used that much (it lowered its own soft limit).  "That much" with
- * a tenth of slack: the kernel checks the limit against a clock sampled
- * at each tick, which runs ahead of the exact rusage by up to a tick per
- * running thread (0.93 s of rusage at a 1 s limit, two threads). */
-static bool cpu_rlimit_killed(const struct stk_record *rec,
-			      const struct plan *plan)
-{
-	uint64_t limit = plan->limits[STK_LIMIT_CPU_TIME];
-	double used = rec->user_seconds + rec->system_seconds;
-	return !plan->cgroup && limit &&
-	       (rec->signal == SIGKILL || rec->signal == SIGXCPU) &&
-	       !rec->interrupted && used * 1e9 >= 0.9 * (double)limit;
-}
-
 static void conclude(struct stk_record *rec, const struct plan *plan,
 		     struct loop *l, struct stk_error **err)
 {
@@ -443,6 +476,7 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 					 .index = -1,
 					 .errnum = l->loop_failed};
 	rec->interrupted = l->first;
+	rec->supervisor_seconds = (double)own_cpu_us(l) / 1e6;
 	/* The group's CPU counts every process of the run, whenever it
 	 * ended; init's rusage only those it reaped. */
 	if (l->have_cg && l->cg.cpu) {
@@ -455,6 +489,16 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 		rec->system_seconds = (double)l->usage.ru_stime.tv_sec +
 				      (double)l->usage.ru_stime.tv_usec / 1e6;
 		rec->cpu_from = "rusage of init";
+		/* A killed tree's processes never reached init's rusage:
+		 * then the count from /proc taken before the kill is the
+		 * larger, and the truer. */
+		double reaped = rec->user_seconds + rec->system_seconds;
+		if ((double)(l->tree.user_us + l->tree.system_us) / 1e6 >
+		    reaped) {
+			rec->user_seconds = (double)l->tree.user_us / 1e6;
+			rec->system_seconds = (double)l->tree.system_us / 1e6;
+			rec->cpu_from = "/proc of the run's processes";
+		}
 	}
 	if (failed.kind) {
 		struct stk_error *e = NULL;
@@ -493,18 +537,17 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 	 * (a limit we enforced, the listener's report) or counted (CPU time,
 	 * the cgroup's events).  A signal alone is no evidence: a program can
 	 * send itself SIGXCPU or SIGXFSZ to look like a limit (the attack
-	 * corpus's SUP-04), and with hard = soft rlimits the kernel ends an
-	 * RLIMIT_CPU run with SIGKILL anyway.  A write past --file-size gets
-	 * SIGXFSZ, which no count tells from a forged one: it stays a
-	 * "signal". */
+	 * corpus's SUP-04), or SIGKILL once it has used nearly its CPU time
+	 * to look like RLIMIT_CPU's; so CPU time too is the supervisor's own
+	 * count, in both modes.  A write past --file-size gets SIGXFSZ, which
+	 * no count tells from a forged one: it stays a "signal". */
 	if (l->denials.killed_by)
 		rec->verdict = "syscall-denied";
 	else if (l->fired && strcmp(l->fired, "wall") == 0)
 		rec->verdict = "wall-limit";
 	else if (l->fired && strcmp(l->fired, "output") == 0)
 		rec->verdict = "output-limit";
-	else if ((l->fired && strcmp(l->fired, "cpu") == 0) ||
-		 cpu_rlimit_killed(rec, plan))
+	else if (l->fired && strcmp(l->fired, "cpu") == 0)
 		rec->verdict = "cpu-limit";
 	else if (l->have_cg && l->cg.oom_kills)
 		rec->verdict = "memory-limit";
@@ -621,7 +664,8 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 		return stk_error_set(err_out, ENOMEM, "run", "out of memory");
 	double start = now();
 	struct cgroup_run cg = {.v2_fd = -1,
-				.memory_required = policy->memory_asked,
+				.memory_required =
+					policy->asked & 1U << STK_LIMIT_MEMORY,
 				.parent = policy->cgroup_parent};
 	r = plan_build(&plan, policy, &cg, &uid_lock, err);
 	bool have_cg = plan.cgroup;
@@ -640,8 +684,9 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 			      false, "--wall-time", err);
 	}
 	uint64_t cpu_ns = policy->limits[STK_LIMIT_CPU_TIME];
-	if (r == 0 && have_cg && cpu_ns) {
-		l.group = &cg;
+	l.own_start_ns = thread_cpu_ns();
+	if (r == 0 && cpu_ns) {
+		l.group = have_cg ? &cg : NULL;
 		l.cpu_limit_us = cpu_ns / 1000;
 		r = arm_timer(&l.cpu_timer, 20 * 1000000ULL, true, "--cpu-time",
 			      err);

@@ -9,7 +9,7 @@ Canaries, set up once per session:
             "DNS server" on 127.0.0.1, an abstract and a pathname unix
             socket; each counts connections, datagrams and bytes;
   C-PROC    a host process per mode, under the uid the sandbox has outside
-            (nobody in unprivileged mode; in root mode the first per-run
+            (RUN_UID in unprivileged mode; in root mode the first per-run
             host uid, the one a run is most likely to get too);
   C-ENV     a second token in stockade's own environment;
   C-FD      descriptors deliberately leaked into stockade, without
@@ -42,16 +42,39 @@ import threading
 import time
 from pathlib import Path
 
-from support import MODES, SETPRIV, leftovers, snapshot
+from support import MODES, leftovers, setpriv, snapshot
 
 HOST_UID_BASE = 0x70000000  # root mode's per-run host uids (docs/record.md)
-NOBODY = 65534
+# The unprivileged mode runs as a uid of its own, which no account and no
+# other program of the host has: what H4-H6 find with it is the run's.
+# (As nobody, any other program of nobody's - a test suite, a daemon -
+# that made a file in /tmp during a run tripped H6.)  Below the host
+# uids of root mode.
+RUN_UID = 0x6FFF0000
+SETPRIV = setpriv(RUN_UID)
 HOST_PID_NS = os.readlink("/proc/self/ns/pid")
 # What an attack could change in /proc/sys if /proc/sys were writable.
 SYSCTLS = ["kernel/core_pattern", "kernel/hostname", "kernel/domainname",
            "kernel/modprobe", "kernel/sysrq", "vm/overcommit_memory",
            "kernel/randomize_va_space", "user/max_user_namespaces",
            "net/ipv4/ping_group_range", "fs/protected_symlinks"]
+
+
+def _process_facts(pid):
+    """What a surviving process was, for the report: its command line, name,
+    state, parent and pid namespace (PY-09 once left a stockade-init whose
+    cause these would have told)."""
+    facts = {}
+    try:
+        facts["cmdline"] = Path(f"/proc/{pid}/cmdline").read_bytes()[:100]
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":\t")
+            if key in ("Name", "State", "PPid", "NSpid", "SigCgt", "SigIgn"):
+                facts[key] = value.strip()
+        facts["pidns"] = os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError as e:
+        facts["error"] = str(e)
+    return facts
 
 
 class Listener:
@@ -164,7 +187,7 @@ SCRATCH = ("/tmp", "/dev/shm", "/run")
 def _made_by_a_run(top, entry):
     """Whether an entry of a scratch directory can be a run's doing: it is
     named for stockade (its own files, the harness's), or a run's host uid
-    owns it (root mode's per-run uids; nobody, the unprivileged mode's).
+    owns it (root mode's per-run uids; RUN_UID, the unprivileged mode's).
     A sandbox reaches the host's files only as its host uid."""
     if "stockade" in entry:
         return True
@@ -172,7 +195,7 @@ def _made_by_a_run(top, entry):
         uid = os.lstat(os.path.join(top, entry)).st_uid
     except OSError:
         return False  # gone: another program's short-lived file
-    return uid >= HOST_UID_BASE or uid == NOBODY
+    return uid >= HOST_UID_BASE or uid == RUN_UID
 
 
 def _runs_own(left):
@@ -261,7 +284,7 @@ class Host:
     # ---- C-PROC and the neighbour sandbox ------------------------------
 
     def _start_proc(self, mode):
-        uid = NOBODY if mode != "root" else HOST_UID_BASE
+        uid = RUN_UID if mode != "root" else HOST_UID_BASE
         proc = subprocess.Popen(["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
                                  "--clear-groups", "--", "/bin/sleep", "1000000"],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -341,13 +364,13 @@ class Host:
     def sandbox_pids(self, mode, old_ns=frozenset()):
         """{pid: pid namespace} of the processes with the uids a run of
         this mode has on the host, in a pid namespace of their own (never
-        the host's: other programs of nobody are not a run's), except the
+        the host's: other programs of that uid are not a run's), except the
         neighbours' and those of old_ns (sandboxes that were there before
         the attack: a run's namespace is new)."""
         if mode == "root":
             wanted = range(HOST_UID_BASE, HOST_UID_BASE + 0x10000)
         else:
-            wanted = range(NOBODY, NOBODY + 1)
+            wanted = range(RUN_UID, RUN_UID + 1)
         skip = self.quiet_ns | {HOST_PID_NS} | old_ns
         found = {}
         for name in filter(str.isdigit, os.listdir("/proc")):
@@ -413,8 +436,7 @@ class Host:
             time.sleep(0.5)
             survivors &= set(self.sandbox_pids(mode, state["pid_ns"]))
         if survivors:
-            info = {pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:100] for pid in survivors
-                    if Path(f"/proc/{pid}").exists()}
+            info = {pid: _process_facts(pid) for pid in survivors if Path(f"/proc/{pid}").exists()}
             for pid in survivors:
                 try:
                     os.kill(pid, 9)

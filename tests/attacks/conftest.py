@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
-from canaries import Host  # noqa: E402
+from canaries import RUN_UID, Host  # noqa: E402
 from support import BINARY, MODES, Stockade, world_readable_copy  # noqa: E402
 
 
@@ -23,7 +23,7 @@ def install_dir():
     if not BINARY.is_file():
         pytest.fail(f"{BINARY} is missing: run `make` first", pytrace=False)
     if os.geteuid() != 0:
-        pytest.fail("the attack suite runs as root (it becomes nobody itself for the"
+        pytest.fail("the attack suite runs as root (it becomes an unused uid itself for the"
                     " unprivileged mode)", pytrace=False)
     d = world_readable_copy(BINARY)
     yield d
@@ -32,7 +32,7 @@ def install_dir():
 
 @pytest.fixture(scope="session")
 def stockades(install_dir):
-    return {mode: Stockade(mode, install_dir) for mode in MODES}
+    return {mode: Stockade(mode, install_dir, RUN_UID) for mode in MODES}
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,8 @@ class Attack:
     policy_attempts: Mapping[str, Mapping[str, frozenset]] = field(default_factory=dict)
     verdict: Verdict = "ok"
     options: tuple = ()
+    recorded: tuple = ()    # refused calls the record must name (not
+                            # counted among "(other calls)")
     stdin: str = ""         # a host object as stockade's stdin, checked
                             # unchanged after the run (test_attacks.py's
                             # HostStdin): "pty", "host-root", "o-path",

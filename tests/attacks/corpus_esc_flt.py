@@ -147,4 +147,11 @@ ENTRIES = [
                      "payoff-sendto-abstract-canary": E("ECONNREFUSED", "EPERM"),
                      "payoff-connect-unix-canary": E("ENOENT"),
                      "execveat-empty-path-badfd": E("EBADF")}),
+    Attack("FLT-08", "ioctl-requests", "c/flt08_ioctl_requests.c", "denied",
+           "ioctl is an allowlist by request: FIEMAP and FIBMAP on a host file (its disk "
+           "offsets), inode and file-system facts, nsfs walks, SIOCGSKNS, driver requests "
+           "are refused; the requests programs use reach the kernel",
+           errnos=E("EPERM"),
+           attempts={"control-fionread-pipe": E("ok"), "control-fioclex-pipe": E("ok"),
+                     "control-tcgets-pipe": E("ENOTTY")}),
 ]

@@ -65,7 +65,7 @@ ENTRIES = [
                      for n in ("modprobe", "sysrq", "sysrq-trigger", "binfmt-register",
                                "binfmt-status")}),
     Attack("FS-06", "proc-sys-infoleak", "c/fs06_proc_sys_infoleak.c", "denied",
-           "kernel files closed, kallsyms/iomem/pagemap zeroed, only the sandbox's pids, "
+           "kallsyms and iomem read empty (FS-10), pagemap zeroed, only the sandbox's pids, "
            "network and cgroup are visible, no /sys",
            errnos=E("EACCES", "ENOENT"),
            attempts={**{f"read-{n}": E("ok") for n in _FS06_READABLE},
@@ -102,6 +102,14 @@ ENTRIES = [
            # without a memory cgroup the shared-memory group is off
            mode_attempts={"unprivileged": {"payoff-previous-sysv-shm": E("ENOSYS"),
                                            "plant-sysv-shm": E("ENOSYS")}}),
+    Attack("FS-10", "proc-host-facts", "c/fs10_proc_host_facts.c", "denied",
+           "the host facts of /proc (boot line, boot id, symbols, disks, buses, locks, "
+           "key quotas, file-nr, interrupts, disk I/O, pressure) read empty (ENODATA): an "
+           "empty read-only file or directory covers each; the kernel's 0400 files stay "
+           "closed (EACCES); writes fail",
+           errnos=E("ENODATA", "ENOENT", "EACCES"),
+           attempts={"write-cmdline": E("EROFS", "EACCES"),
+                     "create-in-bus": E("EROFS", "EACCES")}),
 
     Attack("NET-01", "egress", "c/net01_egress.c", "denied",
            "with the network group allowed, nothing is reachable: the namespace has lo alone "
@@ -203,6 +211,15 @@ ENTRIES = [
            "their pointers hold; callers dying mid-notification do not stop the supervisor",
            errnos=E("EPERM"),
            attempts={"race-openat-flip": E("ENOENT"), "open-secret-after": E("ENOENT")}),
+    Attack("SUP-07", "denial-log-decoys", "c/sup07_denial_log_decoys.c", "denied",
+           "300 decoy numbers and syscall(-1) before ptrace, bpf, io_uring_setup and "
+           "init_module: all refused, and the record still names each of the four",
+           errnos=E("EPERM", "ENOSYS"), attempts={"decoys-all-refused": E("ok")},
+           recorded=("ptrace", "bpf", "io_uring_setup", "init_module")),
+    Attack("SUP-08", "cpu-verdict-forgery", "c/sup08_cpu_verdict_forgery.c", "killed",
+           "a SIGKILL it sends itself at 93 % of --cpu-time is no cpu-limit: only stockade's "
+           "own count of the tree's CPU time gives that verdict, in both modes",
+           verdict="signal:SIGKILL", options=("--cpu-time", "2s")),
     Attack("SUP-05b", "chdir-magic-link", "c/sup05b_chdir_magic_link.c", "refused",
            "--chdir /proc/self/fd/0 with the host's / on stdin is refused at step chdir "
            "(resolved in the root, no magic links): the program never starts outside it",

@@ -72,7 +72,8 @@ ENTRIES = [
     Attack("RES-06", "ipc-persistence", "c/res06_ipc_persistence.c", "limit",
            "SysV shm, msg and sem filled and left (POSIX queues: ENOSYS): none visible at "
            "the start (a fresh IPC namespace), shm bounded by the memory cgroup as root "
-           "(OOM); without one (RLIMIT_AS counts no detached segment) shmget is off",
+           "(OOM); without one (RLIMIT_AS counts no detached segment, semaphore set or "
+           "queued message) System V IPC is off",
            errnos=E("ok"),
            attempts={"sysvipc-shm-empty": OK, "sysvipc-msg-empty": OK, "sysvipc-sem-empty": OK,
                      "mq-of-earlier-run": E("ENOSYS", "ENOENT"), "shmget-1G": OK,
@@ -83,7 +84,9 @@ ENTRIES = [
                      "mq-send-until-full": E("EAGAIN"), "mq-open-until-fail": E("EMFILE")},
            mode_attempts={"unprivileged": {"shmget-1G": E("ENOSYS"), "shmat-1G": E("ENOSYS"),
                                            "shm-segments-until-fail": E("ENOSYS"),
-                                           "shm-left": E("ENOSYS")}},
+                                           "shm-left": E("ENOSYS"), "msgget": E("ENOSYS"),
+                                           "msgsnd-until-full": E("ENOSYS"),
+                                           "semget-100-sets": E("ENOSYS")}},
            verdict=ROOT_MEMORY, options=("--memory", "128M", "--wall-time", "5s")),
     Attack("RES-07", "pagecache-io-pressure", "c/res07_pagecache_io_pressure.c", "denied",
            "reads, writes, fsync and fadvise(DONTNEED) of host files work (measured, not "
@@ -119,7 +122,7 @@ ENTRIES = [
     Attack("RES-11", "uninterruptible-c-compute", "c/res11_uninterruptible_c_compute.c",
            "limit",
            "every signal blocked (SIGXCPU too) in a tight loop: ended from outside at "
-           "--cpu-time 1s (the cgroup, or RLIMIT_CPU's SIGKILL)",
+           "--cpu-time 1s (counted from the cgroup, or from /proc without one)",
            attempts={"block-all-signals": OK},
            verdict="cpu-limit", options=("--cpu-time", "1s", "--wall-time", "5s")),
     Attack("RES-12", "signal-resistance", "c/res12_signal_resistance.c", "limit",
@@ -164,7 +167,7 @@ ENTRIES = [
                      "fcntl-dupfd-high": E("EINVAL"), "socketpair": OK,
                      "scm-rights-until-fail": E("ETOOMANYREFS"), "pipes-until-fail": E("EMFILE"),
                      "pipe-grow-1M-until-fail": E("EPERM")},
-           options=("--open-files", "256", "--memory", "256M", "--wall-time", "5s")),
+           options=("--open-files", "256", "--memory", "512M", "--wall-time", "5s")),
     Attack("RES-17", "per-uid-kernel-counters", "c/res17_per_uid_kernel_counters.c", "denied",
            "inotify, fanotify, POSIX queues, keys, user namespaces out of reach; queued "
            "signals stop at RLIMIT_SIGPENDING, which must leave the budget of the user "
@@ -198,6 +201,23 @@ ENTRIES = [
                      "setitimer-1us": OK, "timerfd-until-fail": E("EMFILE"),
                      "alarm-every-ms": OK, "nanosleep-1ns-loop": OK},
            options=("--open-files", "256", "--wall-time", "5s")),
+
+    Attack("RES-21", "kernel-buffers", "c/res21_kernel_buffers.c", "limit",
+           "socket and pipe buffers grown (SO_SNDBUF, SO_RCVBUF, F_SETPIPE_SZ) and every "
+           "descriptor filled, listeners and datagram queues too, in 3 processes: as root the "
+           "cgroup counts them (OOM); without one the buffers stay at their defaults (EPERM), "
+           "RLIMIT_NOFILE is --memory / 2 MiB, and the run holds them to --wall-time",
+           attempts={"setsockopt-sndbuf-8M": OK, "setsockopt-rcvbuf-8M": OK,
+                     "setsockopt-sndbufforce-8M": E("EPERM"),
+                     "setsockopt-sndbuf-level-highbits": OK, "setsockopt-keepalive": OK,
+                     "fcntl-setpipe-sz-1M": OK, "fcntl-getpipe-sz": OK,
+                     "nofile-within-memory": E("E2BIG"), "fill-until-emfile": E("EMFILE")},
+           mode_attempts={"unprivileged": {
+               "setsockopt-sndbuf-8M": E("EPERM"), "setsockopt-rcvbuf-8M": E("EPERM"),
+               "setsockopt-sndbuf-level-highbits": E("EPERM"), "fcntl-setpipe-sz-1M": E("EPERM"),
+               "nofile-within-memory": OK}},
+           verdict={"root": "memory-limit", "unprivileged": "wall-limit"},
+           options=("--memory", "128M", "--tasks", "8", "--wall-time", "3s")),
 
     Attack("PY-01", "builtins-tamper", "py/py01_builtins_tamper.py", "contained",
            "replacing, adding to, clearing and refilling builtins works; the payoffs meet "

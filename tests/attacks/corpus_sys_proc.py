@@ -118,11 +118,14 @@ ENTRIES = [
                      "mq-create-marker": E("ENOSYS"),
                      "create-marker-tmp": E("ok"), "create-marker-dev-shm": E("ok")},
            # without a memory cgroup the shared-memory group is off
-           mode_attempts={"unprivileged": {"shmget-create-marker": E("ENOSYS")}}),
+           mode_attempts={"unprivileged": {"shmget-create-marker": E("ENOSYS"),
+                                           "msgget-create-marker": E("ENOSYS")}}),
     Attack("PROC-05", "inherited-fds-env", "c/proc05_inherited_fds_env.c", "denied",
-           "fds 0-2 only, none a socket, notify fd or pidfd; the environment is the allowlist",
+           "fds 0-2 only, none a socket, notify fd or pidfd (the notify ioctls are refused: "
+           "EPERM); the environment is the allowlist",
            errnos=E("EBADF", "ENOTSOCK", "ENOTTY"),
-           attempts={"read-proc-self-environ": E("ok"), "read-proc-self-auxv": E("ok")}),
+           attempts={"read-proc-self-environ": E("ok"), "read-proc-self-auxv": E("ok"),
+                     **{f"seccomp-notif-recv-fd{fd}": E("EPERM") for fd in range(3)}}),
     Attack("PROC-06", "pid1-parent-exposure", "c/proc06_pid1_parent_exposure.c", "denied",
            "init's environ, links and fds are closed; its cmdline is wiped; it shares our root",
            errnos=E("EACCES"),

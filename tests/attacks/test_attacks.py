@@ -140,6 +140,9 @@ def judge(attack, mode, policy, cp, rec):
             wrong.append("the program did not reach its end")
     if attack.outcome == "denied" and not attempts:
         wrong.append("no attempt reported")
+    named = {d["syscall"] for d in rec["denied"]} if rec else set()
+    wrong += [f"the record does not name the refused call {call}"
+              for call in attack.recorded if call not in named]
     # Every attempt of a denied attack must fail as expected; in the other
     # outcomes, those the entry pins (a limit's errno, how a child ended).
     pinned = attack.pinned(mode, policy)

@@ -28,8 +28,14 @@ BUILD = BINARY.parent
 
 MODES = ("root", "unprivileged")
 NOBODY = 65534
-SETPRIV = ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
-           "--clear-groups", "--"]
+
+
+def setpriv(uid):
+    """The prefix that runs a command as uid (and gid uid), no groups."""
+    return ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+
+
+SETPRIV = setpriv(NOBODY)
 PYTHON = "/usr/bin/python3"
 
 VERSION = "0.1.0"
@@ -130,16 +136,16 @@ class Stockade:
     working directory in that copy's directory.
     """
 
-    def __init__(self, mode, install_dir):
+    def __init__(self, mode, install_dir, unprivileged_uid=NOBODY):
         assert mode in MODES
         self.mode = mode
         self.dir = Path(install_dir)
         self.exe = str(self.dir / "stockade")
-        self.uid = 0 if mode == "root" else NOBODY
+        self.uid = 0 if mode == "root" else unprivileged_uid
 
     def argv(self, args):
-        prefix = [] if self.mode == "root" else list(SETPRIV)
-        return prefix + [self.exe, *map(str, args)]
+        prefix = [] if self.mode == "root" else setpriv(self.uid)
+        return prefix + [self.exe, *(a if isinstance(a, bytes) else str(a) for a in args)]
 
     def new_record_path(self):
         """A path stockade (as its mode's user) can create a record at."""

@@ -1,4 +1,5 @@
 """The command line itself: --version, --help, -v, and the run record."""
+import base64
 import json
 import os
 import pwd
@@ -134,3 +135,39 @@ def test_record_of_a_signal(run):
     assert cp.returncode == 143, describe(cp, rec)
     assert (rec["verdict"], rec["exit_code"], rec["signal"], rec["signal_name"], rec["exit_status"]) == \
         ("signal", None, 15, "SIGTERM", 143)
+
+
+def b64(raw):
+    return {"base64": base64.b64encode(raw).decode()}
+
+
+def test_bytes_that_are_not_utf8_are_recorded_in_base64(run, mode, host_dir, shared_dir):
+    """JSON strings are UTF-8; an argument, a path or a variable name need
+    not be.  Each such string is recorded as {"base64": ...} of its bytes,
+    never dropped: before, the writable bind below vanished from the
+    record's mounts and Landlock list, and the argument from the command."""
+    bad = shared_dir / os.fsdecode(b"caf\xe9")
+    bad.mkdir()
+    os.chmod(bad, 0o777)
+    inside = b"/mnt/caf\xe9"
+    cp, rec = run([b"--rw", os.fsencode(bad) + b":" + inside, b"--env", b"N\xffME=1",
+                   b"--", b"/bin/echo", b"\xff\xfe"], text=False)
+    assert cp.returncode == 0 and cp.stdout == b"\xff\xfe\n", describe(cp, rec)
+    assert rec["command"] == ["/bin/echo", b64(b"\xff\xfe")], rec["command"]
+    mounts = [m for m in rec["enforced"]["filesystem"]["mounts"] if m["path"] == b64(inside)]
+    assert mounts == [{"path": b64(inside), "type": "bind", "source": b64(os.fsencode(bad)),
+                       "read_only": False}], rec["enforced"]["filesystem"]["mounts"]
+    assert b64(inside) in rec["enforced"]["landlock"]["write"], rec["enforced"]["landlock"]
+    assert b64(b"N\xffME") in rec["enforced"]["environment"]["names"], \
+        rec["enforced"]["environment"]
+
+
+def test_a_command_named_in_bytes_that_are_not_utf8_is_not_found(run):
+    """Not found is 127 with a whole record, however the name is spelled
+    (before: an empty record file and 125)."""
+    name = b"/tmp/no-such-\xff"
+    cp, rec = run([b"--", name], text=False)
+    assert cp.returncode == 127 and rec["verdict"] == "setup-error", describe(cp, rec)
+    assert rec["command"] == [b64(name)], rec["command"]
+    message = base64.b64decode(rec["error"]["message"]["base64"])
+    assert name in message and rec["error"]["errno_name"] == "ENOENT", rec["error"]

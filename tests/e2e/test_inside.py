@@ -540,6 +540,26 @@ def test_copy_file(run, host_dir):
                      "host_path": False, "host_dir": False}
 
 
+def test_copy_of_a_symbolic_link_is_refused(run, host_dir):
+    """A top-level link is not followed with stockade's rights (before, a
+    link to a file the caller may read but the path's owner may not was
+    copied in); links on the way to it are paths like any other."""
+    secret = host_dir / "secret"
+    secret.write_text("host secret\n")
+    (host_dir / "dir").mkdir()
+    (host_dir / "dir" / "f.txt").write_text("reached\n")
+    for target in (secret, host_dir / "dir"):
+        link = host_dir / ("to-" + target.name)
+        link.symlink_to(target)
+        cp, rec = run(["--copy", f"{link}:/tmp/x", "--", "cat", "/tmp/x"])
+        assert cp.returncode == 125, describe(cp, rec)
+        assert rec["verdict"] == "setup-error" and rec["error"]["step"] == "--copy", rec
+        assert "symbolic link" in rec["error"]["message"] and "host secret" not in cp.stdout
+    (host_dir / "via").symlink_to(host_dir / "dir")
+    cp, rec = run(["--copy", f"{host_dir}/via/f.txt:/tmp/f.txt", "--", "cat", "/tmp/f.txt"])
+    assert cp.returncode == 0 and cp.stdout == "reached\n", describe(cp, rec)
+
+
 def make_tree(top):
     (top / "sub" / "deeper").mkdir(parents=True)
     (top / "empty").mkdir()

@@ -403,6 +403,9 @@ def test_socket_families_with_network(inside):
 
 
 def test_ioctl_rules(inside):
+    """ioctl is an allowlist by request (the low 32 bits): the listed ones
+    reach the kernel (on /dev/null, ENOTTY: it is no terminal), every other
+    is refused (EPERM), whatever the high bits or the fd."""
     facts, rec, cp = inside(syscalls('''
         fd = os.open("/dev/null", os.O_RDWR)   # no tty: an allowed ioctl fails ENOTTY
         TIOCSTI, TIOCLINUX, TCGETS = 0x5412, 0x541C, 0x5401
@@ -415,10 +418,12 @@ def test_ioctl_rules(inside):
             "tioclinux": sc(16, fd, TIOCLINUX, p),
             "tioclinux_high": sc(16, fd, (0xffff << 32) | TIOCLINUX, p),
             "tcgets": sc(16, fd, TCGETS, p),
-            # Neighbours of the two forbidden values (they differ in bits
-            # 1-3): the filter spells out its complement, these must pass.
-            "neighbours": {hex(v): sc(16, fd, v, p) for v in (0x5410, 0x5414, 0x5416, 0x5418, 0x541A, 0x541E)},
-            "far": sc(16, fd, 0x80005412, p),
+            "tcgets_high": sc(16, fd, (1 << 32) | TCGETS, p),
+            # listed: TIOCOUTQ, TIOCGWINSZ, TIOCMGET, TIOCMBIC, TIOCGSOFTCAR
+            "listed": {hex(v): sc(16, fd, v, p) for v in (0x5411, 0x5413, 0x5415, 0x5417, 0x5419)},
+            # not listed: TIOCSSERIAL, 0, FIEMAP, FIBMAP, NS_GET_USERNS, a far value
+            "unlisted": {hex(v): sc(16, fd, v, p)
+                         for v in (0x541F, 0, 0xC020660B, 1, 0xB701, 0x80005412)},
         }
         r = sc(16, 0, 0x541B, p)   # FIONREAD on stdin: allowed, whatever stdin is
         got["fionread_stdin"] = "ok" if isinstance(r, int) else r
@@ -426,12 +431,12 @@ def test_ioctl_rules(inside):
     '''))
     for key in ("tiocsti", "tiocsti_high", "tiocsti_bad_fd", "tioclinux", "tioclinux_high"):
         assert facts[key] == "EPERM", (key, facts)
-    assert facts["tcgets"] == "ENOTTY", facts
-    assert all(v == "ENOTTY" for v in facts["neighbours"].values()), facts["neighbours"]
-    assert facts["far"] == "ENOTTY", facts
+    assert facts["tcgets"] == facts["tcgets_high"] == "ENOTTY", facts
+    assert all(v == "ENOTTY" for v in facts["listed"].values()), facts["listed"]
+    assert all(v == "EPERM" for v in facts["unlisted"].values()), facts["unlisted"]
     assert facts["fionread_stdin"] in ("ok", "ENOTTY", "EINVAL"), facts
     ioctl = one_denial(rec, "ioctl", cp)
-    assert ioctl["errno"] == "EPERM" and ioctl["count"] == 5, ioctl
+    assert ioctl["errno"] == "EPERM" and ioctl["count"] == 11, ioctl
     assert [s[1] for s in ioctl["args"]] == [hex(TIOCSTI), hex((1 << 32) | TIOCSTI), hex(TIOCSTI)], ioctl
 
 
@@ -598,24 +603,40 @@ def test_record_names_the_groups(run, options, groups):
 
 def test_shared_memory_off_where_memory_is_an_address_space_limit(inside, mode):
     """Without a cgroup (unprivileged mode), --memory and the default 1G
-    are RLIMIT_AS, which a memfd or a System V segment would pass (attacks
-    RES-05, RES-06): their calls are off then, and only then."""
+    are RLIMIT_AS, which a memfd, System V IPC or a grown socket or pipe
+    buffer would pass (attacks RES-05, RES-06, RES-21): their calls are off
+    then, and only then, and the network namespace's queues are short."""
     code = '''
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
         def call(fn, *args):
             r = fn(*args)
             return "ok" if r >= 0 else errno.errorcode[ctypes.get_errno()]
-        facts(memfd=call(libc.memfd_create, b"m", 0), shmget=call(libc.shmget, 0, 4096, 0o1600))
+        import fcntl, socket
+        s = socket.socket(socket.AF_UNIX)
+        r, w = os.pipe()
+        facts(memfd=call(libc.memfd_create, b"m", 0), shmget=call(libc.shmget, 0, 4096, 0o1600),
+              semget=call(libc.semget, 0, 1, 0o1600), msgget=call(libc.msgget, 0, 0o1600),
+              sndbuf=oserr(s.setsockopt, socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20),
+              rcvbuf=oserr(s.setsockopt, socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20),
+              keepalive=oserr(s.setsockopt, socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+              pipe_sz=oserr(fcntl.fcntl, w, fcntl.F_SETPIPE_SZ, 1 << 20),
+              somaxconn=open("/proc/sys/net/core/somaxconn").read().strip())
     '''
     limited = mode == "unprivileged"
+    # Unprivileged, denied with EPERM by the filter (arguments); as root
+    # the memory cgroup counts what they hold.
+    want = {"memfd": "ENOSYS", "shmget": "ENOSYS", "semget": "ENOSYS", "msgget": "ENOSYS",
+            "sndbuf": "EPERM", "rcvbuf": "EPERM", "keepalive": None, "pipe_sz": "EPERM",
+            "somaxconn": "4"} if limited else \
+        {"memfd": "ok", "shmget": "ok", "semget": "ok", "msgget": "ok", "sndbuf": None,
+         "rcvbuf": None, "keepalive": None, "pipe_sz": None, "somaxconn": "4096"}
     facts, rec, _ = inside(code, "--memory", "256M")
-    want = "ENOSYS" if limited else "ok"
-    assert facts == {"memfd": want, "shmget": want}, facts
+    assert facts == want, facts
     assert ("shared-memory" in rec["enforced"]["seccomp"]["groups"]) != limited
     # Without --memory the default limit holds the same way.
     facts, rec, _ = inside(code)
-    assert facts == {"memfd": want, "shmget": want}, facts
+    assert facts == want, facts
 
 
 # ---- 6. Landlock -------------------------------------------------------------
@@ -946,3 +967,49 @@ def test_a_stopped_sleep_goes_on(inside):
     ''')
     assert facts == {"slept": None, "enough": True}, facts
     assert rec["denied"] == [], rec["denied"]
+
+
+def proc_masks(stockade):
+    """The entries of /proc the policy masks, from `stockade policy`."""
+    cp = stockade.invoke(["policy"])
+    assert cp.returncode == 0, describe(cp)
+    section = cp.stdout.split("\n[/proc] masked\n", 1)[1]
+    return [line.split()[0] for line in section.splitlines() if line and line[0] != "#"]
+
+
+def test_proc_shows_no_host_fact_the_table_masks(inside, stockade):
+    """Every entry of the masks table reads empty inside (a file no byte, a
+    directory no entry), cannot be written, and the record lists them; and
+    each of the host facts the attack pass found is among them."""
+    masks = proc_masks(stockade)
+    for fact in ("cmdline", "sys/kernel/random/boot_id", "sys/fs/file-nr", "bus", "locks"):
+        assert fact in masks, fact
+    facts, rec, _ = inside('''
+        def content(path):
+            try:
+                return open(path, "rb").read().decode()
+            except OSError as e:
+                return errno.errorcode[e.errno]
+        found = {}
+        for path in sys.argv[1:]:
+            full = "/proc/" + path
+            if not os.path.lexists(full):
+                continue
+            if os.path.isdir(full):
+                found[path] = ["dir", os.listdir(full), oserr(open, full + "/planted", "w")]
+            else:
+                found[path] = ["file", content(full), oserr(open, full, "w")]
+        facts(found=found, stat=len(open("/proc/stat").read()) > 0)
+    ''', args=masks)
+    found = facts["found"]
+    for must in ("cmdline", "sys/kernel/random/boot_id", "sys/fs/file-nr", "locks"):
+        assert must in found, (must, sorted(found))
+    for path, (kind, content, write) in found.items():
+        # covered, or a file the kernel opens to the host's root alone
+        closed = kind == "file" and not os.stat("/proc/" + path).st_mode & 0o006
+        assert content in ([], "") or (closed and content == "EACCES"), (path, kind, content)
+        assert write in ("EROFS", "EACCES"), (path, write)
+    assert facts["stat"], "an entry runtimes need was masked"
+    assert rec["enforced"]["filesystem"]["proc_masked"] == ["/proc/" + m for m in masks]
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        assert f.read().strip(), "the host has a boot id to hide"

@@ -417,8 +417,15 @@ def test_profiles_lists_files_before_built_ins(stockade, host_dir):
     assert cp.returncode == 0, describe(cp)
     lines = {line.split()[0]: line for line in cp.stdout.splitlines()}
     assert sorted(lines) == sorted({*PROFILES, "extra", "broken", "unreadable"}), cp.stdout
-    assert "local shell" in lines["sh"] and f"[{d}/sh.conf]" in lines["sh"]
-    assert "an extra one" in lines["extra"]
+    # A file that replaces a built-in says so; one with the built-in's own
+    # text (what make install puts in place) is only the built-in's copy.
+    assert f"[{d}/sh.conf, in place of the built-in]" in lines["sh"], lines["sh"]
+    assert "an extra one" in lines["extra"] and "in place" not in lines["extra"]
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    (d / "sh.conf").write_text(open(os.path.join(repo, "profiles", "sh.conf")).read())
+    cp = stockade.invoke(["profiles"], env={**os.environ, "STOCKADE_PROFILE_PATH": str(d)})
+    lines = {line.split()[0]: line for line in cp.stdout.splitlines()}
+    assert lines["sh"].endswith(f"[{d}/sh.conf]"), lines["sh"]
     # Listing checks the syntax only; the bad size is found when it is used.
     assert "refused" not in lines["broken"] and f"[{d}/broken.conf]" in lines["broken"]
     # A file --profile could not read is listed as refused, not left out.

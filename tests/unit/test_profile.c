@@ -92,7 +92,7 @@ static void syntax(void **state)
 				     &r, &err);
 	assert_int_equal(r, 0);
 	assert_int_equal(p->limits[STK_LIMIT_MEMORY], 300ULL << 20);
-	assert_true(p->memory_asked);
+	assert_true(p->asked & 1U << STK_LIMIT_MEMORY);
 	bool x = false, empty = false, scratch = false;
 	for (size_t i = 0; i < p->n_env; i++) {
 		x |= strcmp(p->env[i].name, "X") == 0 &&

@@ -3,9 +3,9 @@
  * environment), a network namespace of its own (/proc/net shows lo and
  * none of the host's sockets), no /sys; root-only files stay closed
  * (EACCES), kallsyms shows zero addresses and pagemap zero frame numbers
- * (no CAP_SYSLOG, CAP_SYS_ADMIN in the host's user namespace).  The files
- * that are readable are read and checked: a host trace in them prints
- * ESCAPED. */
+ * (no CAP_SYSLOG, CAP_SYS_ADMIN in the host's user namespace), and the
+ * host facts of /proc read empty (FS-10 reads each).  The files that are
+ * readable are read and checked: a host trace in them prints ESCAPED. */
 #include "attack.h"
 
 #include <ctype.h>
@@ -35,16 +35,6 @@ static long slurp(const char *name, const char *path)
 int main(void)
 {
 	char name[300], path[300];
-	/* kernel memory and debug files */
-	static const char *closed[] = {
-		"kcore",      "timer_list",  "sched_debug",   "modules",
-		"slabinfo",   "vmallocinfo", "latency_stats", "kmsg",
-		"kpageflags", "kpagecount",  "timer_stats"};
-	for (size_t i = 0; i < sizeof(closed) / sizeof(closed[0]); i++) {
-		snprintf(name, sizeof(name), "read-%s", closed[i]);
-		snprintf(path, sizeof(path), "/proc/%s", closed[i]);
-		slurp(name, path);
-	}
 	/* kallsyms: readable, every address zero */
 	if (slurp("read-kallsyms", "/proc/kallsyms") > 0) {
 		unsigned long long addr = 0;

@@ -6,11 +6,11 @@
  * the entry): as root the cgroup's OOM killer ends the child that touches
  * past it; without privilege RLIMIT_AS refuses to attach 1 GiB, but
  * segments attached, touched and detached one after another are not
- * address space, so the sandbox must bound them some other way (the
- * namespace's kernel.shmall).  No child touches more than twice the
- * limit, and one that could says so.  A message queue stops at msgmnb
- * (EAGAIN); POSIX queues are not in the policy (ENOSYS), and would stop at
- * RLIMIT_MSGQUEUE (EMFILE). */
+ * address space, nor are semaphore sets and queued messages (1000 MiB of
+ * slab under --memory 64M): there System V IPC is off (ENOSYS).  No child
+ * touches more than twice the limit, and one that could says so.  A message
+ * queue stops at msgmnb (EAGAIN); POSIX queues are not in the policy (ENOSYS),
+ * and would stop at RLIMIT_MSGQUEUE (EMFILE). */
 #include "attack.h"
 
 #include <fcntl.h>

@@ -685,8 +685,8 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	}
 	uint64_t cpu_ns = policy->limits[STK_LIMIT_CPU_TIME];
 	l.own_start_ns = thread_cpu_ns();
+	l.group = have_cg ? &cg : NULL; /* else the CPU is counted from /proc */
 	if (r == 0 && cpu_ns) {
-		l.group = have_cg ? &cg : NULL;
 		l.cpu_limit_us = cpu_ns / 1000;
 		r = arm_timer(&l.cpu_timer, 20 * 1000000ULL, true, "--cpu-time",
 			      err);

@@ -119,9 +119,9 @@ policy: $(BUILD)/stockade
 
 # E2E_ARGS: more pytest arguments (.ci/run leaves CPython's own tests out
 # of the sanitizer build, where they test CPython, not stockade, again).
-e2e: $(BUILD)/stockade
-	STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q tests/e2e \
-		$(E2E_ARGS)
+e2e: $(BUILD)/stockade $(BUILD)/libstockade.a
+	STOCKADE=$(abspath $(BUILD)/stockade) STOCKADE_LDFLAGS="$(LDFLAGS)" \
+		$(PYTHON) -m pytest -q tests/e2e $(E2E_ARGS)
 
 # The attack corpus (tests/attacks): every attack in both modes, under the
 # default policy and its language's profile; prints the table of outcomes.

@@ -304,7 +304,7 @@ int cgroup_create(struct cgroup_run *cg, uint64_t memory, uint64_t tasks,
 int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 		     uint64_t tasks, struct stk_error **err)
 {
-	static unsigned counter;
+	static unsigned counter; /* runs of this process: any thread */
 	struct cgroup_run in = *cg;
 	int r = -EEXIST;
 	/* A name taken by a supervisor of the same pid in another pid
@@ -314,7 +314,7 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 		struct stk_error *e = NULL;
 		char name[64];
 		snprintf(name, sizeof(name), "run-%d-%u", (int)getpid(),
-			 counter++);
+			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
 		*cg = (struct cgroup_run){.v2_fd = -1,
 					  .memory_required = in.memory_required,
 					  .parent = in.parent};

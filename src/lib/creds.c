@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <stdio.h>
@@ -27,12 +26,12 @@
 
 int creds_enter(const struct plan *plan, struct report *fail)
 {
-	if (plan->privileged && setgroups(0, NULL) < 0)
+	if (plan->privileged && sys_setgroups_none() < 0)
 		return step_failed(fail, STEP_SETGROUPS, -1, errno);
-	if (setresgid(plan->gid, plan->gid, plan->gid) < 0)
+	if (sys_setresgid(plan->gid) < 0)
 		return step_failed(fail, STEP_SETGID, -1, errno);
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
-	    setresuid(plan->uid, plan->uid, plan->uid) < 0)
+	    sys_setresuid(plan->uid) < 0)
 		return step_failed(fail, STEP_SETUID, -1, errno);
 	/* The uid change emptied the effective set; take back the permitted
 	 * one, which is all capabilities of this user namespace only. */

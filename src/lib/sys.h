@@ -122,4 +122,23 @@ static inline int sys_capget(struct cap_data data[2])
 	return (int)syscall(SYS_capget, &h, data);
 }
 
+/* The credential calls of the child, raw: glibc's setgroups, setresgid
+ * and setresuid change every thread of the process (__nptl_setxid), and
+ * in a child cloned from a threaded caller they wait for threads it does
+ * not have - for ever when one was being created at the clone. */
+static inline int sys_setgroups_none(void)
+{
+	return (int)syscall(SYS_setgroups, 0, NULL);
+}
+
+static inline int sys_setresgid(gid_t gid)
+{
+	return (int)syscall(SYS_setresgid, gid, gid, gid);
+}
+
+static inline int sys_setresuid(uid_t uid)
+{
+	return (int)syscall(SYS_setresuid, uid, uid, uid);
+}
+
 #endif

@@ -185,7 +185,7 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 format:
 	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \
 		examples/*.c tools/*.c fuzz/*.c tests/attacks/attack.h \
-		tests/attacks/c/*.c
+		tests/attacks/c/*.c tests/e2e/*.c
 
 clean:
 	rm -rf build build-san build-fuzz

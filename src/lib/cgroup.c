@@ -25,7 +25,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,10 +119,9 @@ static bool read_value(const char *dir, const char *file, const char *key,
 	return false;
 }
 
-/* Groups named run-PID-N whose supervisor PID is gone: a SIGKILLed
- * stockade took its sandbox down (parent-death signal) but could not
- * remove its groups. */
-/* A group is stale when no run holds its lock: the kernel drops a flock
+/* Groups a SIGKILLed stockade left: it took its sandbox down
+ * (parent-death signal) but could not remove them.  A group is stale when
+ * no run holds its lock: the kernel drops a flock
  * when the last fd of it closes, however the supervisor ended.  A pid
  * would not tell: kill(pid, 0) sees only this pid namespace, and a
  * stockade in another one, sharing the cgroup tree, has other pids.  The
@@ -306,11 +304,12 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 {
 	static unsigned counter; /* runs of this process: any thread */
 	struct cgroup_run in = *cg;
+	enum { NAMES_TRIED = 16 };
 	int r = -EEXIST;
 	/* A name taken by a supervisor of the same pid in another pid
 	 * namespace, or a group removed under us before we locked it:
 	 * another name. */
-	for (int tries = 0; r == -EEXIST && tries < 16; tries++) {
+	for (int tries = 0; r == -EEXIST && tries < NAMES_TRIED; tries++) {
 		struct stk_error *e = NULL;
 		char name[64];
 		snprintf(name, sizeof(name), "run-%d-%u", (int)getpid(),
@@ -324,7 +323,8 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 			r = write_limits(cg, memory, tasks, &e);
 		if (r < 0)
 			cgroup_destroy(cg);
-		if (r < 0 && (r != -EEXIST || tries == 15) && err && !*err)
+		bool last = r != -EEXIST || tries == NAMES_TRIED - 1;
+		if (r < 0 && last && err && !*err)
 			*err = e;
 		else
 			stk_error_free(e);

@@ -741,9 +741,13 @@ static int mask_proc(int root, const char *blank_path, struct report *fail)
 	for (size_t i = 0; i < stk_n_proc_masks; i++) {
 		const char *path = stk_proc_masks[i].path;
 		struct stat st;
-		if (fstatat(proc, path, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-		    errno == ENOENT)
-			continue;
+		if (fstatat(proc, path, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			int saved = errno; /* unknown: never left uncovered */
+			close(proc);
+			return step_failed(fail, STEP_PROC_MASK, (int)i, saved);
+		}
 		bool dir = S_ISDIR(st.st_mode);
 		if (!dir && !(st.st_mode & (S_IROTH | S_IWOTH)))
 			continue;

@@ -119,7 +119,8 @@ static json_t *mounts_json(const struct plan *plan)
 	return list;
 }
 
-/* The entries of masks.c: each covered where this kernel has it. */
+/* The entries of masks.c, which the run does not see (mount.c covers
+ * each the kernel has and lets the run read). */
 static json_t *proc_masked(void)
 {
 	json_t *list = json_array();

@@ -288,18 +288,11 @@ static void wipe_command_line(void)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
-	char *p = strrchr(buf, ')'); /* the name may hold spaces */
-	unsigned long bounds[4] = {0, 0, 0, 0};
-	for (int field = 2, got = 0; p && *p && got < 4; p++) {
-		if (*p != ' ')
-			continue;
-		field++;
-		if (field >= 48 && field <= 51)
-			bounds[got++] = strtoul(p + 1, NULL, 10);
-	}
+	unsigned long long bounds[4]; /* arg_start, arg_end, env_... */
+	bool found = stat_fields(buf, 48, 4, bounds) == 4;
 	static const char name[] = "stockade-init";
 	prctl(PR_SET_NAME, name, 0, 0, 0);
-	for (int i = 0; i < 4 && p; i += 2) {
+	for (int i = 0; i < 4 && found; i += 2) {
 		if (bounds[i + 1] <= bounds[i])
 			continue;
 		size_t len = bounds[i + 1] - bounds[i];

@@ -28,5 +28,9 @@ struct tree_cpu {
 	uint64_t user_us, system_us;
 };
 void tree_cpu(pid_t init, struct tree_cpu *cpu);
+/* Fields first..first+n-1 of the text of a /proc/PID/stat (the pid is
+ * field 1), read past the name, which may hold anything; how many there
+ * were.  Async-signal-safe: the child uses it too. */
+int stat_fields(const char *stat, int first, int n, unsigned long long *out);
 
 #endif

@@ -36,25 +36,28 @@ static ssize_t read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
+int stat_fields(const char *stat, int first, int n, unsigned long long *out)
+{
+	const char *p = strrchr(stat, ')'); /* the name may hold anything */
+	int got = 0;
+	for (int field = 2; p && *p && got < n; p++)
+		if (*p == ' ' && ++field >= first)
+			out[got++] = strtoull(p + 1, NULL, 10);
+	return got;
+}
+
 /* Adds utime + cutime of pid to ticks[0], stime + cstime to ticks[1];
  * nothing if it is gone. */
 static void add_process(pid_t pid, uint64_t ticks[2])
 {
 	char path[64], buf[1024];
+	unsigned long long t[4]; /* fields 14-17: utime stime cutime cstime */
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
+	if (read_file(path, buf, sizeof(buf)) <= 0 ||
+	    stat_fields(buf, 14, 4, t) != 4)
 		return;
-	char *p = strrchr(buf, ')'); /* the name may hold anything */
-	if (!p)
-		return;
-	/* Fields 14-17 (utime, stime, cutime, cstime) follow the name
-	 * (field 2) and 11 more. */
-	for (int field = 2; *p && field < 17;) {
-		if (*p++ != ' ')
-			continue;
-		if (++field >= 14)
-			ticks[field % 2] += strtoull(p, NULL, 10);
-	}
+	ticks[0] += t[0] + t[2];
+	ticks[1] += t[1] + t[3];
 }
 
 /* Appends the children of every thread of pid to the queue. */
@@ -91,7 +94,7 @@ void tree_cpu(pid_t init, struct tree_cpu *cpu)
 		return; /* the last figures stand */
 	size_t n = 0;
 	queue[n++] = init;
-	uint64_t ticks[2] = {0, 0}; /* user, system: field parity */
+	uint64_t ticks[2] = {0, 0}; /* user, system */
 	for (size_t i = 0; i < n; i++) {
 		add_process(queue[i], ticks);
 		queue_children(queue[i], queue, &n, MAX_PROCESSES);

@@ -41,11 +41,13 @@ int main(int argc, char **argv)
 		struct stk_policy *p = stk_policy_new();
 		if (!p || stk_policy_set_command(p, cmd, &err) < 0 ||
 		    (stk_run(p, &rec, &err) < 0 && !rec)) {
-			fprintf(stderr, "run %d: %s\n", i, err ? err->message : "?");
+			fprintf(stderr, "run %d: %s\n", i,
+				err ? err->message : "?");
 			return 1;
 		}
 		if (strcmp(stk_record_verdict(rec), "ok") != 0) {
-			fprintf(stderr, "run %d: verdict %s\n", i, stk_record_verdict(rec));
+			fprintf(stderr, "run %d: verdict %s\n", i,
+				stk_record_verdict(rec));
 			return 1;
 		}
 		stk_record_free(rec);

@@ -4,6 +4,7 @@
 #   make check           install missing packages, build, run every test
 #   make demo            run an untrusted Python program sandboxed
 #   make SAN=1 check     the same under AddressSanitizer + UBSan
+#   make clang           build with clang into build-clang/, check the exports
 #   make install PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -20,6 +21,10 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -fPIC -D_FORTIFY_SOURCE=2 \
 	-fstack-protector-strong -Iinclude -Isrc/lib
+# The library's objects hide every name but the public API's
+# (include/stockade.h), which the version script then lists.
+LIB_CFLAGS := -fvisibility=hidden
+LIB_MAP := src/lib/libstockade.map
 LDFLAGS ?=
 LIBS := $(shell pkg-config --libs jansson libseccomp inih 2>/dev/null || \
 	echo -ljansson -lseccomp -linih)
@@ -49,7 +54,7 @@ all: $(BUILD)/stockade $(BUILD)/libstockade.a $(BUILD)/libstockade.so \
 
 $(BUILD)/lib/%.o: src/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/cli/%.o: src/cli/%.c
 	@mkdir -p $(@D)
@@ -69,7 +74,7 @@ $(BUILD)/profiles.c: $(BUILD)/mkprofiles $(PROFILES)
 	$(BUILD)/mkprofiles $(PROFILES) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/lib/profiles.o: $(BUILD)/profiles.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
 # The seccomp programs of the common policies, built once here by the
 # library's own code rather than at every run (src/lib/seccomp.c).
@@ -80,7 +85,7 @@ $(BUILD)/prebuilt.c: $(BUILD)/mkfilters
 	$(BUILD)/mkfilters > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/lib/prebuilt.o: $(BUILD)/prebuilt.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
 
 LIB_ALL := $(LIB_OBJ) $(BUILD)/lib/prebuilt.o $(BUILD)/lib/profiles.o
 
@@ -88,8 +93,9 @@ $(BUILD)/libstockade.a: $(LIB_ALL)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libstockade.so: $(LIB_ALL)
-	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/libstockade.so: $(LIB_ALL) $(LIB_MAP)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(LIB_MAP) \
+		$(LDFLAGS) -o $@ $(LIB_ALL) $(LIBS)
 	ln -sf libstockade.so $(BUILD)/$(SONAME)
 
 # The CLI links the library statically: one file to copy, no loader search.
@@ -105,6 +111,25 @@ $(BUILD)/hello-lib: examples/hello-lib.c $(BUILD)/libstockade.so
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstockade.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstockade.a $(LIBS) -lcmocka
+
+# The shared library must export exactly what the version script lists:
+# an extra name is an internal function callers could come to depend on;
+# a missing one, a public function the header no longer makes visible.
+exports: $(BUILD)/libstockade.so
+	@sed -n 's/^[[:space:]]*\([A-Za-z0-9_.]*\)[[:space:]]*[;{].*/\1/p' \
+		$(LIB_MAP) | sort > $(BUILD)/exports.listed
+	@nm -D --defined-only $< | awk '{ sub(/@.*/, "", $$NF); print $$NF }' | \
+		sort -u > $(BUILD)/exports.found
+	@extra=$$(comm -13 $(BUILD)/exports.listed $(BUILD)/exports.found); \
+	missing=$$(comm -23 $(BUILD)/exports.listed $(BUILD)/exports.found); \
+	[ -z "$$extra" ] || echo "$<: exports what $(LIB_MAP)" \
+		"does not list:" $$extra >&2; \
+	[ -z "$$missing" ] || echo "$<: does not export:" $$missing >&2; \
+	[ -z "$$extra$$missing" ]
+
+# The same tree built by clang, whose warnings are not gcc's.
+clang:
+	$(MAKE) CC=clang BUILD=build-clang all exports
 
 deps:
 	scripts/install-deps
@@ -132,6 +157,7 @@ attacks: $(BUILD)/stockade
 
 check: deps
 	$(MAKE) all
+	$(MAKE) exports
 	$(MAKE) unit
 	$(MAKE) policy
 	$(MAKE) e2e
@@ -188,8 +214,9 @@ format:
 		tests/attacks/c/*.c tests/e2e/*.c
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-clang
 
-.PHONY: all deps unit policy e2e attacks check fuzz demo bench install format clean
+.PHONY: all deps exports clang unit policy e2e attacks check fuzz demo bench \
+	install format clean
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

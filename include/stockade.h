@@ -40,6 +40,17 @@
  * The library never exits and never writes to stdout or stderr itself except
  * to pass the sandbox's own output through.
  *
+ * Threads: every function may be called from any thread.  A policy is
+ * read, never changed, by stk_run, stk_policy_describe and stk_policy_bpf:
+ * any number of threads may run one policy at once, as long as none sets
+ * it meanwhile (the setters and stk_policy_free need it to themselves).
+ * Records and errors belong to the thread that holds them.  stk_run
+ * leaves the caller's signal handlers, its other children and its other
+ * threads alone: the sandbox's processes signal no one at their end and
+ * no waitpid(-1) without __WALL can take them.  The exceptions are
+ * stk_policy_set_forward_signals (the calling thread's signal mask) and
+ * $STOCKADE_PROFILE_PATH, read once when the library is loaded.
+ *
  * Errors: functions that can fail return 0 (or a non-negative value) on
  * success and -errno on failure, and fill *err when err is not NULL.  A
  * failed run still yields a record whose verdict is "setup-error".
@@ -54,6 +65,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* libstockade is built with -fvisibility=hidden: the functions declared
+ * here, and no others, are its ABI (src/lib/libstockade.map lists them). */
+#pragma GCC visibility push(default)
 
 #define STK_VERSION "0.1.0"
 /* Bumped whenever a field of the JSON run record changes meaning. */
@@ -142,8 +157,9 @@ int stk_policy_set_option(struct stk_policy *p, const char *name,
  * to stk_policy_set_option; its command becomes p's command, which a
  * later stk_policy_set_command replaces.  NAME with a '/' is a file;
  * otherwise NAME.conf is looked for in the directories of
- * $STOCKADE_PROFILE_PATH (by default /etc/stockade/profiles, then the
- * installed ones) and then among the profiles built into stockade.  On
+ * $STOCKADE_PROFILE_PATH, as it was when the library was loaded (by
+ * default /etc/stockade/profiles, then the installed ones) and then among
+ * the profiles built into stockade.  On
  * failure p may hold some of the profile's keys: free it. */
 int stk_policy_load_profile(struct stk_policy *p, const char *name,
 			    struct stk_error **err);
@@ -259,6 +275,8 @@ char *stk_record_to_json(const struct stk_record *r);
  * caller frees. */
 char *stk_record_summary(const struct stk_record *r);
 void stk_record_free(struct stk_record *r);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

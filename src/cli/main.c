@@ -108,8 +108,8 @@ static int write_record(const struct stk_record *rec, int status)
 }
 
 /* stockade itself failed before the run: say why, record it, exit 125. */
-static _Noreturn void fail(const char *step, int errnum, bool usage,
-			   const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static _Noreturn void
+fail(const char *step, int errnum, bool usage, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;

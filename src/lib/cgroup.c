@@ -194,7 +194,7 @@ static int new_group(const char *parent, const char *name, const char *step,
 		errno = e;
 	}
 	int r = stk_error_set(err, errno, step, "%s: %s %s: %s", step, what,
-			      *out, strerror(errno));
+			      *out, stk_strerror(errno));
 	free(*out);
 	*out = NULL;
 	return r;
@@ -208,7 +208,7 @@ static int make_group(const char *root, const char *name, char **out, int *lock,
 	snprintf(parent, sizeof(parent), "%s/%s", root, CG_PARENT);
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
 		return stk_error_set(err, errno, "cgroup", "mkdir %s: %s",
-				     parent, strerror(errno));
+				     parent, stk_strerror(errno));
 	return new_group(parent, name, "cgroup", out, lock, err);
 }
 
@@ -217,7 +217,7 @@ static int open_v2(struct cgroup_run *cg, struct stk_error **err)
 {
 	cg->v2_fd = open(cg->v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return cg->v2_fd < 0 ? stk_error_set(err, errno, "cgroup", "%s: %s",
-					     cg->v2, strerror(errno))
+					     cg->v2, stk_strerror(errno))
 			     : 0;
 }
 
@@ -228,7 +228,7 @@ static int set_limit(const char *dir, const char *file, uint64_t value,
 	snprintf(text, sizeof(text), "%llu", (unsigned long long)value);
 	int r = write_file(dir, file, text);
 	return r < 0 ? stk_error_set(err, -r, "cgroup", "%s/%s = %s: %s", dir,
-				     file, text, strerror(-r))
+				     file, text, stk_strerror(-r))
 		     : 0;
 }
 
@@ -394,7 +394,7 @@ int cgroup_attach(const struct cgroup_run *cg, pid_t pid,
 		if (r < 0)
 			return stk_error_set(err, -r, "cgroup",
 					     "joining %s: %s", cg->v1[c],
-					     strerror(-r));
+					     stk_strerror(-r));
 	}
 	return 0;
 }

@@ -40,7 +40,8 @@ static void namespaces(struct probe *pr)
 		.flags = SANDBOX_CLONE_NAMESPACES | CLONE_NEWNET |
 			 CLONE_NEWCGROUP | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
-		.exit_signal = SIGCHLD,
+		.exit_signal =
+			0, /* as a run's init: no reaper of the caller's */
 	};
 	pid_t pid = sys_clone3(&args);
 	if (pid == 0)
@@ -49,10 +50,13 @@ static void namespaces(struct probe *pr)
 		snprintf(pr->detail, sizeof(pr->detail),
 			 "clone3 into user, mount, pid, net, ipc, uts and "
 			 "cgroup namespaces: %s",
-			 strerror(errno));
+			 stk_strerror(errno));
 		return;
 	}
-	waitpid(pid, NULL, 0);
+	siginfo_t si;
+	while (sys_waitid(P_PIDFD, pidfd, &si, WEXITED | __WALL, NULL) < 0 &&
+	       errno == EINTR)
+		;
 	close(pidfd);
 	pr->ok = true;
 	snprintf(pr->detail, sizeof(pr->detail),

@@ -103,12 +103,12 @@ int creds_claim_host_uid(uid_t *uid, int *lock_fd, struct stk_error **err)
 {
 	if (mkdir(HOST_UID_DIR, 0700) < 0 && errno != EEXIST)
 		return stk_error_set(err, errno, "host-uid", "%s: %s",
-				     HOST_UID_DIR, strerror(errno));
+				     HOST_UID_DIR, stk_strerror(errno));
 	_cleanup_close_ int fd = open(
 		HOST_UID_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return stk_error_set(err, errno, "host-uid", "%s: %s",
-				     HOST_UID_LOCK, strerror(errno));
+				     HOST_UID_LOCK, stk_strerror(errno));
 	/* Start where another supervisor is unlikely to, then probe. */
 	unsigned start = ((unsigned)getpid() * 2654435761U) % HOST_UID_COUNT;
 	for (unsigned k = 0; k < HOST_UID_COUNT; k++) {
@@ -125,7 +125,7 @@ int creds_claim_host_uid(uid_t *uid, int *lock_fd, struct stk_error **err)
 		if (errno != EAGAIN && errno != EACCES)
 			return stk_error_set(err, errno, "host-uid",
 					     "locking %s: %s", HOST_UID_LOCK,
-					     strerror(errno));
+					     stk_strerror(errno));
 	}
 	return stk_error_set(err, EBUSY, "host-uid",
 			     "all %u host uids are in use", HOST_UID_COUNT);

@@ -42,3 +42,9 @@ void stk_error_free(struct stk_error *err)
 	free(err->message);
 	free(err);
 }
+
+const char *stk_strerror(int errnum)
+{
+	const char *text = strerrordesc_np(errnum);
+	return text ? text : "Unknown error";
+}

@@ -10,4 +10,9 @@
 int stk_error_set(struct stk_error **err, int errnum, const char *step,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The English description of errnum, e.g. "No such file or directory".
+ * Unlike strerror, safe in any thread: the text is a constant, never a
+ * shared buffer, and no locale is consulted. */
+const char *stk_strerror(int errnum);
+
 #endif

@@ -25,39 +25,43 @@ const struct limit_info stk_limits[STK_LIMIT_COUNT] = {
 	[STK_LIMIT_FILE_SIZE] = {"--file-size", "file_size_bytes", RLIMIT_FSIZE,
 				 1ULL << 30, "RLIMIT_FSIZE", true},
 	[STK_LIMIT_OPEN_FILES] = {"--open-files", "open_files", RLIMIT_NOFILE,
-				  1024, "RLIMIT_NOFILE"},
+				  1024, "RLIMIT_NOFILE", false},
 	[STK_LIMIT_TASKS] = {"--tasks", "tasks", RLIMIT_NPROC, 512,
 			     "RLIMIT_NPROC (per run: counted in its user "
-			     "namespace)"},
+			     "namespace)",
+			     false},
 	[STK_LIMIT_STACK] = {"--stack", "stack_bytes", RLIMIT_STACK, 8ULL << 20,
-			     "RLIMIT_STACK"},
+			     "RLIMIT_STACK", false},
 	[STK_LIMIT_MEMORY] = {"--memory", "memory_bytes", -1, 1ULL << 30,
-			      "cgroup memory, no swap"},
+			      "cgroup memory, no swap", false},
 	[STK_LIMIT_CPU_TIME] = {"--cpu-time", "cpu_time_ns", -1, 0,
 				"cgroup cpu.stat, checked every 20 ms "
 				"(RLIMIT_CPU per process a second above it)",
 				true},
-	[STK_LIMIT_CORE] = {NULL, "core_bytes", RLIMIT_CORE, 0, "RLIMIT_CORE"},
+	[STK_LIMIT_CORE] = {NULL, "core_bytes", RLIMIT_CORE, 0, "RLIMIT_CORE",
+			    false},
 	/* Pending signals count per user at every level of user namespaces:
 	 * a run that queued the host's whole budget would leave none to the
 	 * owner of its namespace (root, or the caller) and to other runs. */
 	[STK_LIMIT_PENDING_SIGNALS] = {NULL, "pending_signals",
 				       RLIMIT_SIGPENDING, 1024,
-				       "RLIMIT_SIGPENDING"},
+				       "RLIMIT_SIGPENDING", false},
 	/* The caller's own limits are no measure of a hostile program's:
 	 * root's locked memory and real-time priority are often unlimited,
 	 * and one real-time thread that spins holds a host CPU. */
 	[STK_LIMIT_LOCKED_MEMORY] = {NULL, "locked_memory_bytes",
-				     RLIMIT_MEMLOCK, 64 << 10,
-				     "RLIMIT_MEMLOCK"},
+				     RLIMIT_MEMLOCK, 64 << 10, "RLIMIT_MEMLOCK",
+				     false},
 	[STK_LIMIT_MESSAGE_QUEUES] = {NULL, "message_queue_bytes",
-				      RLIMIT_MSGQUEUE, 0, "RLIMIT_MSGQUEUE"},
-	[STK_LIMIT_NICE] = {NULL, "nice_ceiling", RLIMIT_NICE, 0,
-			    "RLIMIT_NICE"},
+				      RLIMIT_MSGQUEUE, 0, "RLIMIT_MSGQUEUE",
+				      false},
+	[STK_LIMIT_NICE] = {NULL, "nice_ceiling", RLIMIT_NICE, 0, "RLIMIT_NICE",
+			    false},
 	[STK_LIMIT_REALTIME_PRIORITY] = {NULL, "realtime_priority",
-					 RLIMIT_RTPRIO, 0, "RLIMIT_RTPRIO"},
+					 RLIMIT_RTPRIO, 0, "RLIMIT_RTPRIO",
+					 false},
 	[STK_LIMIT_REALTIME_CPU] = {NULL, "realtime_cpu_us", RLIMIT_RTTIME, 0,
-				    "RLIMIT_RTTIME"},
+				    "RLIMIT_RTTIME", false},
 };
 
 void limits_default(uint64_t limits[STK_LIMIT_COUNT])

@@ -132,7 +132,7 @@ static int plan_bind(struct plan *plan, const struct bind *b,
 		op.optional = true;
 	} else if (stat(b->host, &st) < 0) {
 		return stk_error_set(err, errno, step, "%s %s: %s", step,
-				     b->host, strerror(errno));
+				     b->host, stk_strerror(errno));
 	}
 	if (b->origin == BIND_USER &&
 	    (st.st_dev != b->dev || st.st_ino != b->ino))
@@ -156,7 +156,7 @@ static int copy_error(struct stk_error **err, int errnum, const char *host,
 		      const char *what)
 {
 	return stk_error_set(err, errnum, "--copy", "--copy %s: %s", host,
-			     what ? what : strerror(errnum));
+			     what ? what : stk_strerror(errnum));
 }
 
 static int plan_copy_open(struct plan *plan, int fd, const struct stat *st,
@@ -232,7 +232,6 @@ static int plan_copy_open(struct plan *plan, int fd, const struct stat *st,
 		close(fd);
 		return copy_error(err, saved, host, NULL);
 	}
-	rewinddir(d); /* the policy's fd may have been read before */
 	int r = add_op(plan, &op, dest);
 	struct dirent *e;
 	while (r >= 0 && (errno = 0, e = readdir(d))) {
@@ -251,6 +250,17 @@ static int plan_copy_open(struct plan *plan, int fd, const struct stat *st,
 		r = copy_error(err, errno, host, NULL);
 	closedir(d);
 	return r;
+}
+
+/* The policy's --copy fd, for one run: a directory is opened again, for
+ * a position of its own (a dup would share it with every run of the
+ * policy, which other threads may be reading at the same time); a file
+ * is read at explicit offsets and can be shared. */
+static int reopen_copy(int fd)
+{
+	int dir = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dir >= 0 || errno != ENOTDIR ? dir
+					    : fcntl(fd, F_DUPFD_CLOEXEC, 3);
 }
 
 /* A copy lands in a tmpfs of the sandbox, never in a bind, and never on a
@@ -448,7 +458,7 @@ int plan_mounts(struct plan *plan, const struct stk_policy *policy,
 		 * is copied is what was named then, whatever the path
 		 * leads to now. */
 		struct stat st;
-		int fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+		int fd = reopen_copy(c->fd);
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			r = copy_error(err, errno, c->host, NULL);
 			if (fd >= 0)
@@ -461,7 +471,7 @@ int plan_mounts(struct plan *plan, const struct stk_policy *policy,
 	}
 	if (r < 0)
 		return stk_error_set(err, -r, "plan", "planning the mounts: %s",
-				     strerror(-r));
+				     stk_strerror(-r));
 	sort_by_depth(plan->ops, plan->n_ops);
 	return 0;
 }

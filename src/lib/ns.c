@@ -26,7 +26,7 @@ static int write_proc(pid_t pid, const char *file, const char *text,
 	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
 		return stk_error_set(err, errno, "id-map",
 				     "writing %s of the sandbox: %s", file,
-				     strerror(errno));
+				     stk_strerror(errno));
 	return 0;
 }
 

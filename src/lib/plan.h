@@ -127,9 +127,8 @@ struct plan {
 	int stdio[3];  /* what the payload gets as 0, 1, 2 */
 	int sync_fd;   /* read end: the supervisor wrote the id maps */
 	int report_fd; /* our end of the report socket */
-	int theirs[5]; /* the supervisor's ends, which the child closes at
-			* once: with a copy of the sync pipe's write end,
-			* the child would wait forever for a dead parent */
+	int *keep;     /* owned until the clone; the fds the child keeps */
+	size_t n_keep;
 	struct filter filter; /* owned; the payload loads it */
 	struct landlock_plan landlock;
 	uint64_t limits[STK_LIMIT_COUNT]; /* copied from the policy */

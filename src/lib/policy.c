@@ -214,7 +214,7 @@ static int host_path(const char *path, const char *step, char **out,
 	*out = realpath(path, NULL);
 	if (!*out)
 		return stk_error_set(err, errno, step, "%s: %s: %s", step, path,
-				     strerror(errno));
+				     stk_strerror(errno));
 	return 0;
 }
 
@@ -281,7 +281,7 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 	struct stat st;
 	if (stat(abs, &st) < 0)
 		return stk_error_set(err, errno, step, "%s: %s: %s", step, abs,
-				     strerror(errno));
+				     stk_strerror(errno));
 	/* Without PATH, the host path as given (a link stays its name, so
 	 * --ro /lib binds at /lib), made absolute if it was relative. */
 	char dest[PATH_MAX];
@@ -361,7 +361,7 @@ int stk_policy_add_copy(struct stk_policy *p, const char *host,
 	struct stat st;
 	if (where < 0 || fstat(where, &st) < 0)
 		return stk_error_set(err, errno, "--copy", "--copy: %s: %s",
-				     abs, strerror(errno));
+				     abs, stk_strerror(errno));
 	if (S_ISLNK(st.st_mode))
 		return stk_error_set(err, ELOOP, "--copy",
 				     "--copy: %s is a symbolic link: name "
@@ -379,7 +379,7 @@ int stk_policy_add_copy(struct stk_policy *p, const char *host,
 		open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return stk_error_set(err, errno, "--copy", "--copy: %s: %s",
-				     abs, strerror(errno));
+				     abs, stk_strerror(errno));
 	struct copy *c = grow(p->copies, p->n_copies, sizeof(*c));
 	if (!c)
 		return stk_error_set(err, ENOMEM, "--copy", "out of memory");

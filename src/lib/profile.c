@@ -197,7 +197,8 @@ static int apply_key(struct parse *ps, enum key_kind kind, const char *key,
 	}
 	if (r < 0)
 		parse_fail(ps, key, -r, "%s",
-			   err && err->message ? err->message : strerror(-r));
+			   err && err->message ? err->message
+					       : stk_strerror(-r));
 	stk_error_free(err);
 	return r < 0 ? 0 : 1;
 }
@@ -274,7 +275,7 @@ static int read_profile(int dir, const char *path, char **text, size_t *len,
 		return -errno;
 	if (fstat(fd, &st) < 0)
 		return stk_error_set(err, errno, "--profile", "%s: %s", path,
-				     strerror(errno));
+				     stk_strerror(errno));
 	if (!S_ISREG(st.st_mode) || st.st_size > PROFILE_MAX_BYTES)
 		return stk_error_set(err, EINVAL, "--profile",
 				     "%s: not a regular file of at most %d "
@@ -301,7 +302,7 @@ static int read_profile(int dir, const char *path, char **text, size_t *len,
 		if (n <= 0)
 			return stk_error_set(err, n < 0 ? errno : EIO,
 					     "--profile", "%s: %s", path,
-					     n < 0 ? strerror(errno)
+					     n < 0 ? stk_strerror(errno)
 						   : "changed while read");
 		got += (size_t)n;
 	}
@@ -324,11 +325,22 @@ static bool valid_name(const char *name)
 	return true;
 }
 
+/* $STOCKADE_PROFILE_PATH, read once, when the library is loaded: getenv
+ * is not safe while another thread of the caller may change the
+ * environment, and a library in a threaded host must not race it.  A
+ * copy: the caller may free a string it gave putenv. */
+static char *profile_path_env;
+
+__attribute__((constructor)) static void read_environment(void)
+{
+	const char *env = getenv("STOCKADE_PROFILE_PATH");
+	profile_path_env = env ? strdup(env) : NULL;
+}
+
 /* The directories searched for NAME.conf, before the built-in profiles. */
 static const char *search_path(void)
 {
-	const char *env = getenv("STOCKADE_PROFILE_PATH");
-	return env ? env : STK_PROFILE_DIRS;
+	return profile_path_env ? profile_path_env : STK_PROFILE_DIRS;
 }
 
 /* Calls fn for each directory of the search path, in order, until it
@@ -377,7 +389,7 @@ static int look_in(const char *dir, void *arg)
 		return 0;
 	if (r < 0 && (!l->err || !*l->err))
 		return stk_error_set(l->err, -r, "--profile", "%s: %s", path,
-				     strerror(-r));
+				     stk_strerror(-r));
 	if (r == 0 && !(l->path = strdup(path)))
 		return stk_error_set(l->err, ENOMEM, "--profile",
 				     "out of memory");
@@ -413,7 +425,7 @@ int stk_policy_load_profile(struct stk_policy *p, const char *name,
 		if (r < 0)
 			return stk_error_set(err, -r, "--profile",
 					     "--profile %s: %s", name,
-					     strerror(-r));
+					     stk_strerror(-r));
 		l.path = strdup(name);
 	} else if (!valid_name(name)) {
 		return stk_error_set(err, EINVAL, "--profile",
@@ -537,7 +549,7 @@ static int list_dir(const char *dir, void *arg)
 		int r = read_profile(AT_FDCWD, path, &text, &len, &err);
 		if (r < 0)
 			stk_error_set(&err, -r, "--profile", "%s: %s", path,
-				      strerror(-r));
+				      stk_strerror(-r));
 		list_one(ls, names[i], text, len, path, err);
 		free(names[i]);
 	}

@@ -498,7 +498,7 @@ char *stk_record_summary(const struct stk_record *r)
 	char what[160], *line = NULL;
 	if (r->error)
 		snprintf(what, sizeof(what), "%s (%s: %s)", r->verdict,
-			 r->error->step, strerror(r->error->errnum));
+			 r->error->step, stk_strerror(r->error->errnum));
 	else if (r->killed_for)
 		snprintf(what, sizeof(what), "%s (%s)", r->verdict,
 			 r->killed_for);

@@ -480,7 +480,7 @@ int filter_build_now(const struct stk_policy *p, uint64_t groups,
 	if (r < 0)
 		return stk_error_set(err, -r, "seccomp",
 				     "building the seccomp filter: %s",
-				     strerror(-r));
+				     stk_strerror(-r));
 	return 0;
 }
 

@@ -96,6 +96,19 @@ const char *step_name(enum step step)
 
 /* ---- the child ----------------------------------------------------- */
 
+/* Closes every fd but the n in keep, which are in ascending order. */
+static int close_all_but(const int *keep, size_t n)
+{
+	unsigned from = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned fd = (unsigned)keep[i];
+		if (fd > from && sys_close_range(from, fd - 1, 0) < 0)
+			return -1;
+		from = fd + 1;
+	}
+	return sys_close_range(from, ~0U, 0);
+}
+
 ON_BORROWED_STACK static _Noreturn void
 child_exit(const struct plan *plan, const struct report *rep, int status)
 {
@@ -302,14 +315,6 @@ static void wipe_command_line(void)
 	}
 }
 
-/* Closes every fd from 3 up but keep (which is above 2). */
-static int close_all_but(int keep)
-{
-	if (keep > 3 && sys_close_range(3, (unsigned)keep - 1, 0) < 0)
-		return -1;
-	return sys_close_range((unsigned)keep + 1, ~0U, 0);
-}
-
 /* The working directory, resolved in the new root only: through a magic
  * link (/proc/self/fd/N, /proc/1/cwd) it would be whatever directory an fd
  * still open here names - the caller's stdin, an fd it leaked to us -
@@ -338,9 +343,14 @@ static _Noreturn void child_main(struct plan *plan)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	umask(0); /* the plan's modes are exact */
-	for (int i = 0; i < 5; i++)
-		if (plan->theirs[i] >= 0)
-			close(plan->theirs[i]);
+	/* At once, every fd but the few the setup reads: the caller's other
+	 * threads may be starting runs of their own, and a copy of one of
+	 * their pipes here would keep it open (a copy of our own sync pipe's
+	 * write end would have us wait forever for a dead parent). */
+	if (close_all_but(plan->keep, plan->n_keep) < 0) {
+		step_failed(&rep, STEP_FDS, -1, errno);
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	}
 	/* Before the id maps too: if the supervisor dies this early, the
 	 * kernel ends us (set again after the uid change, which clears it). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -395,7 +405,7 @@ static _Noreturn void child_main(struct plan *plan)
 	/* Whatever the caller leaked into us ends here, and every fd the
 	 * setup used: the payload, which shares this table until its
 	 * execve, finds 0, 1, 2 and the report socket (close-on-exec). */
-	else if (close_all_but(plan->report_fd) < 0)
+	else if (close_all_but((int[]){0, 1, 2, plan->report_fd}, 4) < 0)
 		step_failed(&rep, STEP_FDS, -1, errno);
 	if (rep.kind)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
@@ -433,6 +443,46 @@ static void close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
+/* init keeps its end of the report socket above 0-2, which its stdio
+ * takes; a caller with 0-2 closed would have it land there. */
+static int above_stdio(int *fd)
+{
+	if (*fd > 2)
+		return 0;
+	int moved = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+	int saved = errno;
+	close(*fd);
+	*fd = moved;
+	errno = saved;
+	return moved < 0 ? -1 : 0;
+}
+
+static int ascending(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* The fds the child keeps at its start, in ascending order: the sync
+ * pipe, the report socket, the payload's stdio, the files to copy. */
+static int keep_list(struct plan *plan)
+{
+	size_t n = 0;
+	plan->keep = malloc((5 + plan->n_ops) * sizeof(int));
+	if (!plan->keep)
+		return -ENOMEM;
+	plan->keep[n++] = plan->sync_fd;
+	plan->keep[n++] = plan->report_fd;
+	for (int i = 0; i < 3; i++)
+		plan->keep[n++] = plan->stdio[i];
+	for (size_t i = 0; i < plan->n_ops; i++)
+		if (plan->ops[i].fd >= 0)
+			plan->keep[n++] = plan->ops[i].fd;
+	qsort(plan->keep, n, sizeof(int), ascending);
+	plan->n_keep = n;
+	return 0;
+}
+
 int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 		  struct sandbox *sb, struct stk_error **err)
 {
@@ -444,10 +494,10 @@ int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 	 * caller's. */
 	if (pipe2(sync_pipe, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, report) < 0 ||
-	    pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
-	    pipe2(errp, O_CLOEXEC) < 0) {
+	    above_stdio(&report[1]) < 0 || pipe2(in, O_CLOEXEC) < 0 ||
+	    pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		int r = stk_error_set(err, errno, "pipe", "pipe: %s",
-				      strerror(errno));
+				      stk_strerror(errno));
 		close_pair(sync_pipe), close_pair(report), close_pair(in),
 			close_pair(out), close_pair(errp);
 		return r;
@@ -459,21 +509,24 @@ int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 	fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	plan->sync_fd = sync_pipe[0];
 	plan->report_fd = report[1];
-	plan->theirs[0] = sync_pipe[1];
-	plan->theirs[1] = report[0];
-	plan->theirs[2] = out[0];
-	plan->theirs[3] = errp[0];
-	plan->theirs[4] = in[1];
 	plan->stdio[0] = in[0];
 	plan->stdio[1] = out[1];
 	plan->stdio[2] = errp[1];
+	if (keep_list(plan) < 0) {
+		close_pair(sync_pipe), close_pair(report), close_pair(in),
+			close_pair(out), close_pair(errp);
+		return stk_error_set(err, ENOMEM, "plan", "out of memory");
+	}
 
 	int pidfd = -1;
 	struct clone_args args = {
 		.flags = SANDBOX_CLONE_NAMESPACES | CLONE_PIDFD |
 			 CLONE_CLEAR_SIGHAND,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
-		.exit_signal = SIGCHLD,
+		/* No signal at its end: the caller's SIGCHLD handler and
+		 * its waitpid(-1) (which, without __WALL, waits only for
+		 * children that signal SIGCHLD) never see a run's init. */
+		.exit_signal = 0,
 	};
 	/* Born in the run's v2 group: no moment outside it, and no
 	 * migration (the kernel's cgroup lock) either. */
@@ -485,6 +538,8 @@ int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 	if (pid == 0)
 		child_main(plan);
 	int saved = errno;
+	free(plan->keep);
+	plan->keep = NULL;
 	close(sync_pipe[0]);
 	close(report[1]);
 	close(out[1]);
@@ -506,7 +561,7 @@ int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 				cg->parent);
 		return stk_error_set(err, saved, "clone3",
 				     "creating the sandbox's namespaces: %s",
-				     strerror(saved));
+				     stk_strerror(saved));
 	}
 	*sb = (struct sandbox){.pid = pid,
 			       .pidfd = pidfd,
@@ -520,6 +575,6 @@ int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 		r = cgroup_attach(cg, pid, err);
 	if (r == 0 && write(sb->sync_fd, "", 1) != 1)
 		r = stk_error_set(err, errno, "sync", "starting the child: %s",
-				  strerror(errno));
+				  stk_strerror(errno));
 	return r;
 }

@@ -168,6 +168,23 @@ static void kill_sandbox(struct loop *l)
 	sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);
 }
 
+/* Reaps init, which has exited or been killed: by its pidfd, with __WALL
+ * since it signals no one at its end (spawn.c).  Should someone else have
+ * taken it - a waitpid(-1, __WALL) elsewhere in the caller - its status
+ * and rusage are lost and the run is an error, not a verdict made up. */
+static void reap_init(struct loop *l)
+{
+	while (sys_waitid(P_PIDFD, l->sb->pidfd, &l->init_info,
+			  WEXITED | __WALL, &l->usage) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (!l->loop_failed)
+			l->loop_failed = errno;
+		break;
+	}
+	l->init_done = true;
+}
+
 static void take_signal(struct loop *l)
 {
 	struct signalfd_siginfo si;
@@ -254,7 +271,7 @@ static int arm_timer(int *fd, uint64_t ns, bool repeat, const char *step,
 		when.it_interval = after;
 	if (*fd < 0 || timerfd_settime(*fd, 0, &when, NULL) < 0)
 		return stk_error_set(err, errno, step, "timerfd: %s",
-				     strerror(errno));
+				     stk_strerror(errno));
 	return 0;
 }
 
@@ -369,9 +386,7 @@ static void run_loop(struct loop *l)
 			l->loop_failed = errno;
 			kill_sandbox(l);
 			if (!l->init_done)
-				sys_waitid(P_PIDFD, sb->pidfd, &l->init_info,
-					   WEXITED, &l->usage);
-			l->init_done = true;
+				reap_init(l);
 			break;
 		}
 		if (n == 0) { /* the drain's time is up */
@@ -397,10 +412,8 @@ static void run_loop(struct loop *l)
 			close(l->listener);
 			l->listener = -1;
 		}
-		if (fds[PFD_INIT].revents &&
-		    sys_waitid(P_PIDFD, sb->pidfd, &l->init_info, WEXITED,
-			       &l->usage) == 0)
-			l->init_done = true;
+		if (fds[PFD_INIT].revents)
+			reap_init(l);
 	}
 }
 
@@ -430,15 +443,16 @@ static int child_error(const struct plan *plan, const struct report *rep,
 {
 	const char *what = step_name((enum step)rep->step);
 	if (rep->step == STEP_NET_BUFFERS)
-		return stk_error_set(
-			err, rep->errnum, what, "%s: writing %s: %s", what,
-			ns_net_bound_path(rep->index), strerror(rep->errnum));
+		return stk_error_set(err, rep->errnum, what,
+				     "%s: writing %s: %s", what,
+				     ns_net_bound_path(rep->index),
+				     stk_strerror(rep->errnum));
 	if (rep->step == STEP_PROC_MASK && rep->index >= 0 &&
 	    (size_t)rep->index < stk_n_proc_masks)
 		return stk_error_set(err, rep->errnum, what,
 				     "%s: covering /proc/%s: %s", what,
 				     stk_proc_masks[rep->index].path,
-				     strerror(rep->errnum));
+				     stk_strerror(rep->errnum));
 	if (rep->step != STEP_RLIMITS && rep->step != STEP_PROC_MASK &&
 	    rep->index >= 0 && (size_t)rep->index < plan->n_ops) {
 		const struct mount_op *op = &plan->ops[rep->index];
@@ -446,7 +460,7 @@ static int child_error(const struct plan *plan, const struct report *rep,
 				     what, op->dest,
 				     op->kind == OP_BIND ? " from " : "",
 				     op->kind == OP_BIND ? op->source : "",
-				     strerror(rep->errnum));
+				     stk_strerror(rep->errnum));
 	}
 	if (rep->step == STEP_RLIMITS && rep->index >= 0 &&
 	    rep->index < STK_LIMIT_COUNT)
@@ -454,15 +468,15 @@ static int child_error(const struct plan *plan, const struct report *rep,
 			err, rep->errnum, what, "setrlimit %s %llu: %s",
 			stk_limits[rep->index].key,
 			(unsigned long long)plan->limits[rep->index],
-			strerror(rep->errnum));
+			stk_strerror(rep->errnum));
 	if (rep->step == STEP_EXEC)
 		return stk_error_set(err, rep->errnum, what, "execve %s: %s",
-				     plan->argv[0], strerror(rep->errnum));
+				     plan->argv[0], stk_strerror(rep->errnum));
 	if (rep->step == STEP_CHDIR)
 		return stk_error_set(err, rep->errnum, what, "chdir %s: %s",
-				     plan->workdir, strerror(rep->errnum));
+				     plan->workdir, stk_strerror(rep->errnum));
 	return stk_error_set(err, rep->errnum, what, "%s: %s", what,
-			     strerror(rep->errnum));
+			     stk_strerror(rep->errnum));
 }
 
 static void conclude(struct stk_record *rec, const struct plan *plan,
@@ -562,9 +576,7 @@ static void end_sandbox(struct sandbox *sb, struct loop *l)
 		/* Setup failed in the supervisor after clone: the child must
 		 * not go on. */
 		sys_pidfd_send_signal(sb->pidfd, SIGKILL);
-		sys_waitid(P_PIDFD, sb->pidfd, &l->init_info, WEXITED,
-			   &l->usage);
-		l->init_done = true;
+		reap_init(l);
 	}
 	int *fds[] = {&sb->pidfd,  &sb->sync_fd, &sb->report_fd, &sb->out_fd,
 		      &sb->err_fd, &sb->in_fd,	 &l->listener};
@@ -675,7 +687,7 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 	l.sigfd = rs.fd;
 	if (r == 0 && sr < 0)
 		r = stk_error_set(err, -sr, "signalfd", "signalfd: %s",
-				  strerror(-sr));
+				  stk_strerror(-sr));
 	/* The wall clock runs from the clone: the setup counts. */
 	if (r == 0 && policy->limits[STK_LIMIT_WALL_TIME]) {
 		l.deadline = start +

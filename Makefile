@@ -172,6 +172,7 @@ bench: all
 	bench/syscall.sh --stockade $(BUILD)/stockade
 	bench/limits.sh --stockade $(BUILD)/stockade
 	bench/stdio.sh --stockade $(BUILD)/stockade
+	bench/engine.sh --stockade $(BUILD)/stockade
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
@@ -211,7 +212,7 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 format:
 	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \
 		examples/*.c tools/*.c fuzz/*.c tests/attacks/attack.h \
-		tests/attacks/c/*.c tests/e2e/*.c
+		tests/attacks/c/*.c tests/e2e/*.c bench/*.c
 
 clean:
 	rm -rf build build-san build-fuzz build-clang

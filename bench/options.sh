@@ -27,3 +27,29 @@ bench_options() {
 	[ -x "$STOCKADE" ] ||
 		{ echo "$name: no stockade binary at $STOCKADE (run 'make' first, or pass --stockade PATH)" >&2; exit 2; }
 }
+
+# bench_bwrap sets BWRAP to bubblewrap's command in a strict configuration,
+# or to () when it is not installed (and says so).
+# bubblewrap, strict: the "bwrap" row of performance.md. Top-level dirs that
+# are symlinks into /usr (merged /usr) become symlinks, real ones ro-binds.
+bench_bwrap() {
+	BWRAP=()
+	if command -v bwrap >/dev/null 2>&1; then
+		BWRAP=(bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL
+			--ro-bind /usr /usr)
+		for d in /bin /lib /lib64 /sbin; do
+			if [ -L "$d" ]; then
+				BWRAP+=(--symlink "$(readlink "$d")" "$d")
+			elif [ -d "$d" ]; then
+				BWRAP+=(--ro-bind "$d" "$d")
+			fi
+		done
+		for f in /etc/ld.so.cache /etc/passwd /etc/group; do
+			BWRAP+=(--ro-bind "$f" "$f")
+		done
+		BWRAP+=(--proc /proc --dev /dev --tmpfs /tmp --clearenv
+			--setenv PATH /usr/bin:/bin --chdir /tmp)
+	else
+		echo "bwrap not installed: bubblewrap columns skipped (scripts/install-deps --bench installs it)"
+	fi
+}

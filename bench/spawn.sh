@@ -43,27 +43,7 @@ RUNS=$COUNT
 PY=/usr/bin/python3
 [ -x "$PY" ] || { echo "spawn.sh: $PY is needed (timer and payload)" >&2; exit 2; }
 
-# bubblewrap, strict: the "bwrap" row of performance.md. Top-level dirs that
-# are symlinks into /usr (merged /usr) become symlinks, real ones ro-binds.
-BWRAP=()
-if command -v bwrap >/dev/null 2>&1; then
-	BWRAP=(bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL
-		--ro-bind /usr /usr)
-	for d in /bin /lib /lib64 /sbin; do
-		if [ -L "$d" ]; then
-			BWRAP+=(--symlink "$(readlink "$d")" "$d")
-		elif [ -d "$d" ]; then
-			BWRAP+=(--ro-bind "$d" "$d")
-		fi
-	done
-	for f in /etc/ld.so.cache /etc/passwd /etc/group; do
-		BWRAP+=(--ro-bind "$f" "$f")
-	done
-	BWRAP+=(--proc /proc --dev /dev --tmpfs /tmp --clearenv
-		--setenv PATH /usr/bin:/bin --chdir /tmp)
-else
-	echo "bwrap not installed: bubblewrap columns skipped (scripts/install-deps --bench installs it)"
-fi
+bench_bwrap
 
 # Commands, handed to the timer as: label argc argv...
 CMDS=()

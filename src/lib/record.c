@@ -438,6 +438,17 @@ static json_t *nullable_int(int v, int none)
 	return v == none ? json_null() : json_integer(v);
 }
 
+/* A part of the record for the document, or null when there is none. */
+static json_t *shared_or_null(json_t *part)
+{
+	return part ? json_incref(part) : json_null();
+}
+
+static json_t *string_or_null(const char *text)
+{
+	return text ? json_string(text) : json_null();
+}
+
 char *stk_record_to_json(const struct stk_record *r)
 {
 	if (r->broken)
@@ -467,22 +478,16 @@ char *stk_record_to_json(const struct stk_record *r)
 	if (!doc)
 		return NULL;
 	bool broken = false;
-	put(&broken, doc, "profile",
-	    r->profile ? json_incref(r->profile) : json_null());
+	put(&broken, doc, "profile", shared_or_null(r->profile));
 	/* After enforced: what the filter refused, as the kernel reported
 	 * it to the supervisor. */
 	put(&broken, doc, "denied",
 	    r->denied ? json_incref(r->denied) : json_array());
-	put(&broken, doc, "killed_for_call",
-	    r->killed_for ? json_string(r->killed_for) : json_null());
-	put(&broken, doc, "limit_fired",
-	    r->limit_fired ? json_string(r->limit_fired) : json_null());
-	put(&broken, doc, "output",
-	    r->output ? json_incref(r->output) : json_null());
-	put(&broken, doc, "memory",
-	    r->memory ? json_incref(r->memory) : json_null());
-	put(&broken, doc, "tasks",
-	    r->tasks ? json_incref(r->tasks) : json_null());
+	put(&broken, doc, "killed_for_call", string_or_null(r->killed_for));
+	put(&broken, doc, "limit_fired", string_or_null(r->limit_fired));
+	put(&broken, doc, "output", shared_or_null(r->output));
+	put(&broken, doc, "memory", shared_or_null(r->memory));
+	put(&broken, doc, "tasks", shared_or_null(r->tasks));
 	if (r->cpu_from)
 		put(&broken, json_object_get(doc, "cpu"), "from",
 		    json_string(r->cpu_from));

@@ -154,6 +154,7 @@ struct loop {
 	int passed;	       /* signals passed on so far */
 	int first;	       /* the first of them */
 	bool init_done;
+	bool killed;	 /* SIGKILL sent to init */
 	int loop_failed; /* errno of the loop itself */
 	siginfo_t init_info;
 	struct rusage usage;
@@ -163,6 +164,12 @@ struct loop {
  * the processes a kill ends: the tree is counted from /proc first. */
 static void kill_sandbox(struct loop *l)
 {
+	/* Once: the limits that fire go on firing while the tree dies (an
+	 * output limit at each read), and /proc is walked only before the
+	 * first kill. */
+	if (l->killed)
+		return;
+	l->killed = true;
 	if (!l->group)
 		tree_cpu(l->sb->pid, &l->tree);
 	sys_pidfd_send_signal(l->sb->pidfd, SIGKILL);

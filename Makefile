@@ -50,7 +50,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/stockade $(BUILD)/libstockade.a $(BUILD)/libstockade.so \
-	$(BUILD)/hello-lib
+	$(BUILD)/hello-lib $(BUILD)/epoll-host
 
 $(BUILD)/lib/%.o: src/lib/%.c
 	@mkdir -p $(@D)
@@ -103,8 +103,9 @@ $(BUILD)/stockade: $(CLI_OBJ) $(BUILD)/libstockade.a
 	$(CC) $(LDFLAGS) $(CLI_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libstockade.a \
 		$(CLI_LIBS)
 
-# The library's usage pattern, linked against the shared library.
-$(BUILD)/hello-lib: examples/hello-lib.c $(BUILD)/libstockade.so
+# The library's usage patterns, linked against the shared library.
+$(BUILD)/hello-lib $(BUILD)/epoll-host: $(BUILD)/%: examples/%.c \
+		$(BUILD)/libstockade.so
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(BUILD) -l:libstockade.so \
 		-Wl,-rpath,'$$ORIGIN'
 

@@ -238,6 +238,43 @@ int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
  * a process's signals unasked); the CLI turns it on. */
 void stk_policy_set_forward_signals(struct stk_policy *p, bool on);
 
+/* ---- jobs ---------------------------------------------------------- */
+
+/* What one run of a policy runs, when it is not all the policy's: a
+ * policy is the template, shared; a job is this run's part.  Every field
+ * is optional; an empty job (or NULL) runs the policy as it is.  The run
+ * copies what it needs at its start: the job may then be changed, reused
+ * or freed. */
+struct stk_job;
+
+struct stk_job *stk_job_new(void);
+void stk_job_free(struct stk_job *job);
+/* Replaces the policy's command. */
+int stk_job_set_command(struct stk_job *job, const char *const argv[],
+			struct stk_error **err);
+/* Over the policy's environment; value NULL removes NAME. */
+int stk_job_set_env(struct stk_job *job, const char *name, const char *value,
+		    struct stk_error **err);
+/* A limit as stk_policy_set_limit takes it, which may only tighten the
+ * policy's: a value above it fails the start (EPERM, its option named). */
+int stk_job_set_limit(struct stk_job *job, enum stk_limit which, uint64_t value,
+		      struct stk_error **err);
+/* The program's whole input, copied; it reads its end after len bytes. */
+int stk_job_set_stdin(struct stk_job *job, const void *data, size_t len,
+		      struct stk_error **err);
+/* As stk_policy_set_stdio, each -1 leaving the policy's.  The fds are
+ * borrowed: they must stay open until the run ends. */
+int stk_job_set_stdio(struct stk_job *job, int in, int out, int err_fd,
+		      struct stk_error **err);
+/* Hands the program's output to fn instead of the stdout and stderr fds,
+ * as it comes, in the thread that drives the run: stream is 1 or 2, and
+ * the bytes are fn's only during the call.  fn returns 0 to go on, or
+ * anything else to take no more of that stream (the program then gets
+ * EPIPE, as from a reader gone).  NULL turns it off. */
+typedef int (*stk_output_fn)(void *ctx, int stream, const void *data,
+			     size_t len);
+void stk_job_set_output(struct stk_job *job, stk_output_fn fn, void *ctx);
+
 /* ---- host ---------------------------------------------------------- */
 
 /* What this host lets stockade enforce, a line per layer, in *text (the
@@ -249,11 +286,63 @@ int stk_host_check(char **text, struct stk_error **err);
 
 struct stk_record;
 
-/* Returns 0 when the payload ran (whatever its verdict), -errno when the
+/* A whole run, blocking: stk_run_start, stk_run_wait and stk_run_free.
+ * Returns 0 when the payload ran (whatever its verdict), -errno when the
  * run could not start.  *record is filled in both cases when memory
  * allows; it is the caller's. */
 int stk_run(const struct stk_policy *p, struct stk_record **record,
 	    struct stk_error **err);
+
+/* ---- run handles --------------------------------------------------- */
+
+/* A run that the caller drives, for a host with its own event loop and
+ * many runs at once:
+ *
+ *   struct stk_run *run;
+ *   stk_run_start(policy, job, &run, &err);   returns at once
+ *   int fd = stk_run_fd(run);                 add to epoll, EPOLLIN
+ *   ... when fd is readable:
+ *   if (stk_run_step(run) == 1)               never blocks
+ *           stk_run_wait(run, &record, &err); the run is over: its record
+ *   stk_run_free(run);
+ *
+ * The policy is borrowed until stk_run_free: it must stay alive and
+ * unchanged until then.  A handle is used by one thread at a time (any
+ * thread, one after another); different handles by as many as like.
+ * Nothing of a run is done behind the caller's back: its output moves,
+ * its limits fire and its end is seen only in stk_run_step or
+ * stk_run_wait, so a host steps each run whose fd is readable, promptly. */
+struct stk_run;
+
+/* Starts a run of policy with job (NULL: none): the sandbox is made and
+ * the program started before it returns.  *run is set in every case but
+ * out of memory; when the run could not start, the return is -errno and
+ * the handle is over already: its fd readable, its record a setup-error. */
+int stk_run_start(const struct stk_policy *policy, const struct stk_job *job,
+		  struct stk_run **run, struct stk_error **err);
+/* A descriptor that is readable (EPOLLIN) whenever stk_run_step has work:
+ * the handle's own, valid until stk_run_free; -errno if it cannot be
+ * made.  Not to be read, written or closed. */
+int stk_run_fd(struct stk_run *run);
+/* Does what is ready and returns without waiting: 1 when the run is over
+ * (every process dead and reaped, its output delivered or dropped), else
+ * 0. */
+int stk_run_step(struct stk_run *run);
+/* Kills the whole sandbox: the verdict is "cancelled" unless the run had
+ * ended already or a limit had fired first.  The end is still seen by
+ * stk_run_step or stk_run_wait. */
+int stk_run_cancel(struct stk_run *run);
+/* Sends sig to the sandbox's program (its first process).  -ESRCH once
+ * the run is over. */
+int stk_run_signal(struct stk_run *run, int sig);
+/* Drives the run to its end, blocking, then hands over its record and
+ * returns as stk_run would.  The record is given once: a second call
+ * yields NULL. */
+int stk_run_wait(struct stk_run *run, struct stk_record **record,
+		 struct stk_error **err);
+/* Cancels a run not over yet, waits for its end (a killed sandbox ends at
+ * once; what it wrote is dropped after a second), and frees everything. */
+void stk_run_free(struct stk_run *run);
 
 /* ---- record -------------------------------------------------------- */
 

@@ -21,6 +21,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -81,14 +82,12 @@ static int write_file(const char *dir, const char *file, const char *text)
 	return 0;
 }
 
-/* A short file's text, "" when it cannot be read. */
-static void read_text(const char *dir, const char *file, char *buf, size_t size)
+/* A short file's text ("" when it cannot be read); false then. */
+static bool read_text(const char *dir, const char *file, char *buf, size_t size)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
-	buf[n > 0 ? n : 0] = '\0';
+	return read_small(path, buf, size) >= 0;
 }
 
 /* The value of "key N" in a flat keyed file, or of a single-number file
@@ -98,11 +97,8 @@ static bool read_value(const char *dir, const char *file, const char *key,
 {
 	char path[512], buf[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
+	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return false;
-	buf[n] = '\0';
 	if (!key) {
 		*value = strtoull(buf, NULL, 10);
 		return true;
@@ -276,18 +272,25 @@ static int create_under(struct cgroup_run *cg, const char *name,
 			struct stk_error **err)
 {
 	char given[256], enabled[256];
-	read_text(cg->parent, "cgroup.controllers", given, sizeof(given));
+	const char *file = "cgroup.controllers";
+	if (!read_text(cg->parent, file, given, sizeof(given)))
+		goto unread;
 	const char *enable = hand_down(given);
 	if (enable)
 		write_file(cg->parent, "cgroup.subtree_control", enable);
-	read_text(cg->parent, "cgroup.subtree_control", enabled,
-		  sizeof(enabled));
+	file = "cgroup.subtree_control";
+	if (!read_text(cg->parent, file, enabled, sizeof(enabled)))
+		goto unread;
 	cg->memory_v2 = strstr(enabled, "memory");
 	cg->pids_v2 = strstr(enabled, "pids");
 	cg->layout = "v2 (delegated)";
 	int r = new_group(cg->parent, name, "--cgroup-parent", &cg->v2,
 			  &cg->v2_lock, err);
 	return r < 0 ? r : open_v2(cg, err);
+unread:
+	return stk_error_set(err, errno, "--cgroup-parent",
+			     "--cgroup-parent: reading %s/%s: %s", cg->parent,
+			     file, stk_strerror(errno));
 }
 
 static int create_on_host(struct cgroup_run *cg, const char *top,
@@ -344,9 +347,14 @@ static int create_on_host(struct cgroup_run *cg, const char *top,
 	if (!v2root && exists(probe))
 		v2root = unified;
 	char controllers[256] = "";
-	if (v2root)
-		read_text(v2root, "cgroup.controllers", controllers,
-			  sizeof(controllers));
+	/* Unread, they would look absent and the limits fall back to
+	 * weaker means: an error instead. */
+	if (v2root && !read_text(v2root, "cgroup.controllers", controllers,
+				 sizeof(controllers)))
+		return stk_error_set(
+			err, errno, "cgroup",
+			"cgroup: reading %s/cgroup.controllers: %s", v2root,
+			stk_strerror(errno));
 	cg->memory_v2 = v2root && strstr(controllers, "memory");
 	cg->pids_v2 = v2root && strstr(controllers, "pids");
 	cg->layout = cg->memory_v2 ? "v2" : v2root ? "hybrid" : "v1";

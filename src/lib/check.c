@@ -66,9 +66,8 @@ static void namespaces(struct probe *pr)
 
 static long read_long(const char *path)
 {
-	char buf[32] = "";
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+	char buf[32];
+	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return -1;
 	return strtol(buf, NULL, 10);
 }

@@ -49,11 +49,9 @@ static int last_cap(void)
 {
 	/* Read the running kernel's last capability, not the headers': a
 	 * newer kernel may know more, and each must leave the bounding set. */
-	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-	char buf[16] = "";
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
+	char buf[16];
+	ssize_t n =
+		read_small("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf));
 	int last = 0;
 	for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
 		last = last * 10 + (buf[i] - '0');

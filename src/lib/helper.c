@@ -90,9 +90,11 @@ ON_BORROWED_STACK static int helper_main(void *unused)
 {
 	(void)unused;
 	int err = make_network();
-	(void)!write(helper_fds.report, &err, sizeof(err));
+	/* Unreported, the child would wait for us while we wait for it: we
+	 * go instead, and the child reads the end of the pipe (EIO). */
+	bool told = write(helper_fds.report, &err, sizeof(err)) == sizeof(err);
 	char go;
-	if (err || read(helper_fds.go, &go, 1) != 1)
+	if (!told || err || read(helper_fds.go, &go, 1) != 1)
 		_exit(0); /* failed, or the child is gone */
 	err = detach_old_root();
 	(void)!write(helper_fds.report, &err, sizeof(err));

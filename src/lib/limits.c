@@ -70,8 +70,8 @@ void limits_default(uint64_t limits[STK_LIMIT_COUNT])
 		limits[i] = stk_limits[i].fallback;
 }
 
-int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
-			 uint64_t value, struct stk_error **err)
+int limit_value(enum stk_limit which, uint64_t value, uint64_t *stored,
+		struct stk_error **err)
 {
 	if (which < 0 || which >= STK_LIMIT_COUNT || !stk_limits[which].option)
 		return stk_error_set(err, EINVAL, "limit", "unknown limit %d",
@@ -80,8 +80,7 @@ int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
 	/* Lifted: the supervisor's limits and RLIMIT_CPU (0: none), or an
 	 * rlimit of RLIM_INFINITY (all ones, as STK_UNLIMITED). */
 	if (value == STK_UNLIMITED && stk_limits[which].liftable) {
-		p->limits[which] =
-			stk_limits[which].resource >= 0 ? RLIM_INFINITY : 0;
+		*stored = stk_limits[which].resource >= 0 ? RLIM_INFINITY : 0;
 		return 0;
 	}
 	if (value == STK_UNLIMITED)
@@ -99,9 +98,25 @@ int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
 	 * ones) is refused here rather than at the start. */
 	if (stk_limits[which].resource >= 0 && value >= RLIM_INFINITY)
 		return stk_error_set(err, ERANGE, opt, "%s: too large", opt);
-	p->limits[which] = value;
-	p->asked |= 1U << which;
-	return 0;
+	*stored = value;
+	return 1;
+}
+
+int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
+			 uint64_t value, struct stk_error **err)
+{
+	int r = limit_value(which, value, &p->limits[which], err);
+	if (r > 0)
+		p->asked |= 1U << which;
+	return r < 0 ? r : 0;
+}
+
+/* A limit as a number to compare: none is the largest. */
+uint64_t limit_rank(enum stk_limit which, uint64_t stored)
+{
+	if (stk_limits[which].resource < 0 && stored == 0)
+		return UINT64_MAX;
+	return stored;
 }
 
 /* Without a memory cgroup nothing counts what the kernel holds behind a

@@ -53,6 +53,7 @@ struct mount_op {
 /* Steps of the child, in order; their names are in the record. */
 enum step {
 	STEP_CGROUP_NS,
+	STEP_CMDLINE,
 	STEP_MOUNT_PRIVATE,
 	STEP_OPEN_TREE,
 	STEP_BIND_ATTRS,

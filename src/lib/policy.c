@@ -108,9 +108,7 @@ void stk_policy_free(struct stk_policy *p)
 {
 	if (!p)
 		return;
-	for (char **a = p->argv; a && *a; a++)
-		free(*a);
-	free(p->argv);
+	strv_free(p->argv);
 	for (size_t i = 0; i < p->n_binds; i++) {
 		free(p->binds[i].host);
 		free(p->binds[i].path);
@@ -125,11 +123,7 @@ void stk_policy_free(struct stk_policy *p)
 		close(p->copies[i].fd);
 	}
 	free(p->copies);
-	for (size_t i = 0; i < p->n_env; i++) {
-		free(p->env[i].name);
-		free(p->env[i].value);
-	}
-	free(p->env);
+	env_free(p->env, p->n_env);
 	for (size_t i = 0; i < p->n_denied; i++)
 		free(p->denied[i]);
 	free(p->denied);
@@ -141,8 +135,14 @@ void stk_policy_free(struct stk_policy *p)
 	free(p);
 }
 
-int stk_policy_set_command(struct stk_policy *p, const char *const argv[],
-			   struct stk_error **err)
+void strv_free(char **v)
+{
+	for (char **a = v; a && *a; a++)
+		free(*a);
+	free(v);
+}
+
+int command_copy(char ***dst, const char *const argv[], struct stk_error **err)
 {
 	size_t n = 0;
 	if (!argv || !argv[0] || !argv[0][0])
@@ -156,18 +156,20 @@ int stk_policy_set_command(struct stk_policy *p, const char *const argv[],
 	for (size_t i = 0; i < n; i++) {
 		copy[i] = strdup(argv[i]);
 		if (!copy[i]) {
-			while (i--)
-				free(copy[i]);
-			free(copy);
+			strv_free(copy);
 			return stk_error_set(err, ENOMEM, "command",
 					     "out of memory");
 		}
 	}
-	for (char **a = p->argv; a && *a; a++)
-		free(*a);
-	free(p->argv);
-	p->argv = copy;
+	strv_free(*dst);
+	*dst = copy;
 	return 0;
+}
+
+int stk_policy_set_command(struct stk_policy *p, const char *const argv[],
+			   struct stk_error **err)
+{
+	return command_copy(&p->argv, argv, err);
 }
 
 static int path_error(struct stk_error **err, int errnum, const char *step,
@@ -407,8 +409,8 @@ int stk_policy_set_chdir(struct stk_policy *p, const char *path,
 	return 0;
 }
 
-int stk_policy_set_env(struct stk_policy *p, const char *name,
-		       const char *value, struct stk_error **err)
+int env_put(struct env_var **env, size_t *n_env, const char *name,
+	    const char *value, struct stk_error **err)
 {
 	if (!name || !name[0] || strchr(name, '='))
 		return stk_error_set(err, EINVAL, "--env",
@@ -417,23 +419,37 @@ int stk_policy_set_env(struct stk_policy *p, const char *name,
 	_cleanup_free_ char *v = NULL;
 	if (value && !(v = strdup(value)))
 		return stk_error_set(err, ENOMEM, "--env", "out of memory");
-	for (size_t i = 0; i < p->n_env; i++) {
-		if (strcmp(p->env[i].name, name) == 0) {
-			free(p->env[i].value);
-			p->env[i].value = steal_ptr(&v);
+	for (size_t i = 0; i < *n_env; i++) {
+		if (strcmp((*env)[i].name, name) == 0) {
+			free((*env)[i].value);
+			(*env)[i].value = steal_ptr(&v);
 			return 0;
 		}
 	}
-	struct env_var *e = grow(p->env, p->n_env, sizeof(*e));
+	struct env_var *e = grow(*env, *n_env, sizeof(*e));
 	if (!e)
 		return stk_error_set(err, ENOMEM, "--env", "out of memory");
-	p->env = e;
+	*env = e;
 	char *n = strdup(name);
 	if (!n)
 		return stk_error_set(err, ENOMEM, "--env", "out of memory");
-	p->env[p->n_env++] =
-		(struct env_var){.name = n, .value = steal_ptr(&v)};
+	e[(*n_env)++] = (struct env_var){.name = n, .value = steal_ptr(&v)};
 	return 0;
+}
+
+void env_free(struct env_var *env, size_t n_env)
+{
+	for (size_t i = 0; i < n_env; i++) {
+		free(env[i].name);
+		free(env[i].value);
+	}
+	free(env);
+}
+
+int stk_policy_set_env(struct stk_policy *p, const char *name,
+		       const char *value, struct stk_error **err)
+{
+	return env_put(&p->env, &p->n_env, name, value, err);
 }
 
 /* RFC 1123: dot-separated labels of 1-63 letters, digits and inner

@@ -90,5 +90,19 @@ struct limit_info {
 };
 extern const struct limit_info stk_limits[STK_LIMIT_COUNT];
 void limits_default(uint64_t limits[STK_LIMIT_COUNT]);
+/* Checks value for limit which and stores it as the run applies it
+ * (none: 0 for the supervisor's limits, RLIM_INFINITY for rlimits).
+ * Returns 1 for a limit, 0 for one lifted, or -errno. */
+int limit_value(enum stk_limit which, uint64_t value, uint64_t *stored,
+		struct stk_error **err);
+/* A stored limit as a number to compare: none is the largest. */
+uint64_t limit_rank(enum stk_limit which, uint64_t stored);
+
+/* policy.c: what the policy's setters and the job's share (job.c). */
+int command_copy(char ***dst, const char *const argv[], struct stk_error **err);
+void strv_free(char **v);
+int env_put(struct env_var **env, size_t *n_env, const char *name,
+	    const char *value, struct stk_error **err);
+void env_free(struct env_var *env, size_t n_env);
 
 #endif

@@ -309,12 +309,19 @@ static json_t *landlock_json(const struct plan *plan)
 			 "tcp", tcp, "scoped", scoped);
 }
 
-static json_t *env_names(const struct stk_policy *policy)
+/* The names of the environment the program gets. */
+static json_t *env_names(char *const *envp)
 {
 	json_t *names = json_array();
-	for (size_t i = 0; names && i < policy->n_env; i++)
-		if (policy->env[i].value)
-			append(&names, text_json(policy->env[i].name));
+	for (char *const *e = envp; names && e && *e; e++) {
+		char *name = strndup(*e, strcspn(*e, "="));
+		if (!name) {
+			json_decref(names);
+			return NULL;
+		}
+		append(&names, text_json(name));
+		free(name);
+	}
 	return names;
 }
 
@@ -322,7 +329,7 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		const struct plan *plan)
 {
 	rec->command = json_array();
-	for (char **a = policy->argv; rec->command && a && *a; a++)
+	for (char **a = plan->argv; rec->command && a && *a; a++)
 		append(&rec->command, text_json(*a));
 	if (policy->profile_name)
 		rec->profile = json_pack(
@@ -350,8 +357,8 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		"network", "namespace", 1, "interfaces", "lo", /**/
 		"credentials", "uid", (int)plan->uid, "gid", (int)plan->gid,
 		"capabilities", "none", "no_new_privs", 1, "securebits_locked",
-		1, "new_session", 1, "fds", "0-2",		       /**/
-		"environment", "clean", 1, "names", env_names(policy), /**/
+		1, "new_session", 1, "fds", "0-2",			   /**/
+		"environment", "clean", 1, "names", env_names(plan->envp), /**/
 		"supervisor", "init", "stockade init (pid 1)", "reaps_all", 1,
 		/**/
 		"seccomp", seccomp_json(policy, plan), /**/

@@ -9,8 +9,9 @@
  * program holds nothing of the host.
  *
  * Nothing here ever blocks.  The sandbox's pipes are non-blocking; the
- * caller's descriptors are used without waiting: RWF_NOWAIT on each call
- * where the kernel has it (pipes, sockets), else a description of our own
+ * caller's descriptors are used without waiting: a socket by send and recv
+ * with MSG_DONTWAIT, RWF_NOWAIT on each call where the kernel has it
+ * (pipes), else a description of our own
  * opened through /proc/self/fd with O_NONBLOCK (terminals, FIFOs), else
  * (other devices) O_NONBLOCK on the caller's description for the run, put
  * back at the end.
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -37,17 +39,33 @@ static void end_init(struct relay_end *e, int fd, bool caller)
 	/* A regular file or a block device answers at once (and a directory
 	 * fails at once); everything else (pipe, socket, terminal, FIFO,
 	 * other devices) may wait for a peer. */
-	e->nowait = caller && (fstat(fd, &st) < 0 ||
-			       !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ||
+	if (!caller || fd < 0)
+		return;
+	bool known = fstat(fd, &st) == 0;
+	/* A socket is used with flags of each call, never the description's:
+	 * another process or thread may share it (a caller's connection as
+	 * stdout and stderr of several runs at once). */
+	e->socket = known && S_ISSOCK(st.st_mode);
+	e->fifo = known && S_ISFIFO(st.st_mode);
+	e->nowait = !e->socket &&
+		    (!known || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ||
 				 S_ISDIR(st.st_mode)));
 }
 
-int relay_init(struct relay *r, int from_fd, int to_fd, int its_caller)
+int relay_init(struct relay *r, int from_fd, int to_fd, int its_caller,
+	       const struct relay_sink *sink)
 {
 	*r = (struct relay){.buf = malloc(RELAY_BUFFER)};
+	if (sink)
+		r->sink = *sink;
 	end_init(&r->from, from_fd, its_caller == 0);
 	end_init(&r->to, to_fd, its_caller == 1);
 	return r->buf ? 0 : -ENOMEM;
+}
+
+bool relay_may_sigpipe(const struct relay *r)
+{
+	return r->to.caller >= 0 && r->to.fifo;
 }
 
 static void end_close(struct relay_end *e)
@@ -103,7 +121,11 @@ static ssize_t end_io(struct relay_end *e, void *buf, size_t len, bool out)
 	for (;;) {
 		struct iovec v = {.iov_base = buf, .iov_len = len};
 		ssize_t n;
-		if (e->nowait)
+		if (e->socket)
+			n = out ? send(e->fd, buf, len,
+				       MSG_DONTWAIT | MSG_NOSIGNAL)
+				: recv(e->fd, buf, len, MSG_DONTWAIT);
+		else if (e->nowait)
 			n = out ? pwritev2(e->fd, &v, 1, -1, RWF_NOWAIT)
 				: preadv2(e->fd, &v, 1, -1, RWF_NOWAIT);
 		else
@@ -151,6 +173,7 @@ void relay_poll(const struct relay *r, struct pollfd pfd[2])
 				 .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = !relay_done(r) && r->len ? r->to.fd : -1,
 				 .events = POLLOUT};
+	/* A sink takes everything at once (relay_step): no "to" to wait. */
 }
 
 bool relay_step(struct relay *r, const struct pollfd pfd[2], uint64_t *budget)
@@ -175,6 +198,15 @@ bool relay_step(struct relay *r, const struct pollfd pfd[2], uint64_t *budget)
 			if (budget)
 				*budget -= r->len;
 			r->bytes += r->len;
+		}
+	}
+	if (r->sink.fn && r->len) {
+		int refused =
+			r->sink.fn(r->sink.ctx, r->sink.stream, r->buf, r->len);
+		r->len = 0;
+		if (refused) {
+			r->broken = true;
+			relay_stop(r);
 		}
 	}
 	if (pfd[1].fd >= 0 && pfd[1].revents && r->len) {

@@ -15,13 +15,24 @@ struct relay_end {
 	int caller;  /* the caller's descriptor, or -1 for our own pipe */
 	int restore; /* file status flags to put back at the end, or -1 */
 	bool nowait; /* each call asks RWF_NOWAIT */
+	bool socket; /* each call is send/recv with MSG_DONTWAIT */
+	bool fifo;   /* a write may raise SIGPIPE */
+};
+
+/* Where a relay can deliver instead of a descriptor: the caller's
+ * function (stk_job_set_output). */
+struct relay_sink {
+	int (*fn)(void *ctx, int stream, const void *data, size_t len);
+	void *ctx;
+	int stream;
 };
 
 /* One direction: the sandbox's stdout or stderr to the caller, or the
  * caller's stdin to the sandbox. */
 struct relay {
 	struct relay_end from, to;
-	char *buf; /* owned; RELAY_BUFFER bytes */
+	struct relay_sink sink; /* fn NULL: "to" is a descriptor */
+	char *buf;		/* owned; RELAY_BUFFER bytes */
 	size_t head, len;
 	uint64_t bytes;	  /* taken from "from", within the budget */
 	uint64_t dropped; /* of those, never delivered */
@@ -41,8 +52,12 @@ struct relay {
 
 /* from_fd and to_fd: exactly one is the caller's (its_caller says which:
  * 0 from, 1 to); the other is the supervisor's end of a sandbox pipe,
- * non-blocking.  Returns -ENOMEM. */
-int relay_init(struct relay *r, int from_fd, int to_fd, int its_caller);
+ * non-blocking.  With sink, to_fd is -1 and the bytes go to sink->fn.
+ * Returns -ENOMEM. */
+int relay_init(struct relay *r, int from_fd, int to_fd, int its_caller,
+	       const struct relay_sink *sink);
+/* A write to the caller may raise SIGPIPE (a pipe or FIFO of its). */
+bool relay_may_sigpipe(const struct relay *r);
 /* Puts the caller's descriptor back as it was, closes both ends (the
  * sandbox's pipe too) and frees the buffer; safe to call twice. */
 void relay_release(struct relay *r);

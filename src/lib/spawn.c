@@ -40,6 +40,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@
 
 static const char *const step_names[STEP_COUNT] = {
 	[STEP_CGROUP_NS] = "cgroup namespace",
+	[STEP_CMDLINE] = "hide the command line",
 	[STEP_MOUNT_PRIVATE] = "make the mount tree private",
 	[STEP_OPEN_TREE] = "clone host tree",
 	[STEP_BIND_ATTRS] = "restrict bind",
@@ -290,22 +292,19 @@ static _Noreturn void init_main(const struct plan *plan, pid_t payload)
  * line - host paths, the record file - to every process of the run in
  * /proc/1/cmdline.  The region the kernel reads it from is init's own
  * memory now: overwrite it, and the environment's too.  Fields 48-51 of
- * /proc/self/stat (the host's /proc, still mounted) give the bounds. */
-static void wipe_command_line(void)
+ * /proc/self/stat (the host's /proc, still mounted) give the bounds.
+ * Not hidden, they would be shown: the run does not start. */
+static int wipe_command_line(struct report *fail)
 {
 	char buf[4096];
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
 	unsigned long long bounds[4]; /* arg_start, arg_end, env_... */
-	bool found = stat_fields(buf, 48, 4, bounds) == 4;
 	static const char name[] = "stockade-init";
-	prctl(PR_SET_NAME, name, 0, 0, 0);
-	for (int i = 0; i < 4 && found; i += 2) {
+	if (read_small("/proc/self/stat", buf, sizeof(buf)) <= 0 ||
+	    prctl(PR_SET_NAME, name, 0, 0, 0) < 0)
+		return step_failed(fail, STEP_CMDLINE, -1, errno);
+	if (stat_fields(buf, 48, 4, bounds) != 4)
+		return step_failed(fail, STEP_CMDLINE, -1, EPROTO);
+	for (int i = 0; i < 4; i += 2) {
 		if (bounds[i + 1] <= bounds[i])
 			continue;
 		size_t len = bounds[i + 1] - bounds[i];
@@ -313,6 +312,7 @@ static void wipe_command_line(void)
 		if (i == 0 && len > sizeof(name))
 			memcpy((void *)bounds[i], name, sizeof(name));
 	}
+	return 0;
 }
 
 /* The working directory, resolved in the new root only: through a magic
@@ -372,8 +372,8 @@ static _Noreturn void child_main(struct plan *plan)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	}
 
-	wipe_command_line();
-	if (mount_clone_sources(plan, &rep) < 0 || creds_enter(plan, &rep) < 0)
+	if (wipe_command_line(&rep) < 0 ||
+	    mount_clone_sources(plan, &rep) < 0 || creds_enter(plan, &rep) < 0)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	/* Set only now: the uid change above clears it.  The supervisor may
 	 * have died before; its end of the sync pipe is then closed. */
@@ -429,7 +429,11 @@ static _Noreturn void child_main(struct plan *plan)
 		child_exit(plan, &rep, STK_EXIT_SETUP);
 	}
 	/* init keeps only the report socket. */
-	sys_close_range(0, 2, 0);
+	if (sys_close_range(0, 2, 0) < 0) {
+		kill(payload, SIGKILL);
+		step_failed(&rep, STEP_FDS, -1, errno);
+		child_exit(plan, &rep, STK_EXIT_SETUP);
+	}
 	init_main(plan, payload);
 }
 
@@ -534,10 +538,18 @@ int spawn_sandbox(struct plan *plan, const struct cgroup_run *cg,
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cg->v2_fd;
 	}
+	/* Born with every signal blocked: the kernel drops a signal with
+	 * the default action sent to a namespace's init, and the child may
+	 * not have run at all when the start returns and the caller passes
+	 * one on (stk_run_signal).  Blocked, it waits for init's loop. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pid_t pid = sys_clone3(&args);
 	if (pid == 0)
 		child_main(plan);
 	int saved = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(plan->keep);
 	plan->keep = NULL;
 	close(sync_pipe[0]);

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -139,6 +140,20 @@ static inline int sys_setresgid(gid_t gid)
 static inline int sys_setresuid(uid_t uid)
 {
 	return (int)syscall(SYS_setresuid, uid, uid, uid);
+}
+
+/* A small file's text, NUL-terminated in buf (of size > 0): the bytes
+ * read, or -1 with buf "".  One open, one read, one close, each
+ * async-signal-safe, so the child may use it between clone and execve;
+ * what does not fit in size - 1 bytes is not read. */
+static inline ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
 }
 
 #endif

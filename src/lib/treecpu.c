@@ -12,6 +12,7 @@
  * sum has it).  The figures are in clock ticks (10 ms). */
 #define _GNU_SOURCE
 #include "spawn.h"
+#include "sys.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,18 +24,6 @@
 /* The run's tasks are bounded (--tasks); so is this walk, whatever a
  * hostile tree looks like. */
 #define MAX_PROCESSES 65536
-
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, size - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
 
 int stat_fields(const char *stat, int first, int n, unsigned long long *out)
 {
@@ -53,7 +42,7 @@ static void add_process(pid_t pid, uint64_t ticks[2])
 	char path[64], buf[1024];
 	unsigned long long t[4]; /* fields 14-17: utime stime cutime cstime */
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_file(path, buf, sizeof(buf)) <= 0 ||
+	if (read_small(path, buf, sizeof(buf)) <= 0 ||
 	    stat_fields(buf, 14, 4, t) != 4)
 		return;
 	ticks[0] += t[0] + t[2];

@@ -391,6 +391,22 @@ def cgroup_dirs():
     return frozenset(found)
 
 
+def build_host(source, directory, extra=()):
+    """A test host program, tests/e2e/SOURCE.c, linked with
+    build/libstockade.a into DIRECTORY, made readable by everyone (the
+    unprivileged runs are nobody's).  The sanitizer build's library needs
+    its runtime: make e2e passes it in $STOCKADE_LDFLAGS."""
+    os.chmod(directory, 0o755)
+    exe = os.path.join(directory, source)
+    ldflags = os.environ.get("STOCKADE_LDFLAGS", "").split()
+    cp = subprocess.run(["cc", "-O2", "-Wall", "-Werror", f"-I{ROOT / 'include'}", "-o", exe,
+                         str(ROOT / "tests" / "e2e" / f"{source}.c"),
+                         str(BUILD / "libstockade.a"), *ldflags, *extra, "-ljansson",
+                         "-lseccomp", "-linih", "-lpthread"], capture_output=True, text=True)
+    assert cp.returncode == 0, cp.stderr
+    return exe
+
+
 def snapshot(marker=None):
     """What a run must leave as it found it on the host."""
     with open("/proc/self/mountinfo") as f:

@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from support import BUILD, ROOT, SETPRIV, leftovers, snapshot
+from support import SETPRIV, build_host, leftovers, snapshot
 
 TIMEOUT = 240  # a hang, not a slow machine: 800 runs take some 20 s
 
@@ -17,16 +17,7 @@ def threaded_host():
     """tests/e2e/threaded_host.c linked with build/libstockade.a, in a
     directory everyone may read (the unprivileged run is nobody)."""
     d = tempfile.mkdtemp(prefix="stockade-lib-")
-    os.chmod(d, 0o755)
-    exe = os.path.join(d, "threaded_host")
-    # The sanitizer build's library needs its runtime (make e2e passes it).
-    ldflags = os.environ.get("STOCKADE_LDFLAGS", "").split()
-    cp = subprocess.run(["cc", "-O2", "-Wall", "-Werror", f"-I{ROOT / 'include'}", "-o", exe,
-                         str(ROOT / "tests" / "e2e" / "threaded_host.c"),
-                         str(BUILD / "libstockade.a"), *ldflags, "-ljansson", "-lseccomp",
-                         "-linih", "-lpthread"], capture_output=True, text=True)
-    assert cp.returncode == 0, cp.stderr
-    yield exe
+    yield build_host("threaded_host", d)
     shutil.rmtree(d, ignore_errors=True)
 
 

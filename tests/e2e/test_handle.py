@@ -1,0 +1,190 @@
+"""The run handle and the job (issue 12): runs started without blocking,
+driven from the host's own epoll set, fed and read through the job, ended
+by the host.  tests/e2e/run_host.c does each case and prints what it saw;
+examples/epoll-host.c runs many at once."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from support import BUILD, MODES, SETPRIV, build_host, leftovers, snapshot
+
+TIMEOUT = 120  # a hang: run_host reports its own after 20 s without an event
+
+
+@pytest.fixture(scope="module")
+def host_dir():
+    d = tempfile.mkdtemp(prefix="stockade-handle-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def run_host(host_dir):
+    return build_host("run_host", host_dir)
+
+
+def run_case(run_host, case, mode):
+    """The facts run_host printed for CASE, with no leftover of its runs."""
+    prefix = [] if mode == "root" else SETPRIV
+    marker = os.path.basename(run_host)
+    before = snapshot(marker)
+    cp = subprocess.run(prefix + [run_host, case], capture_output=True, text=True,
+                        timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    facts = dict(line.split("=", 1) for line in cp.stdout.splitlines() if "=" in line)
+    assert "hang" not in facts, cp.stdout
+    left = leftovers(before, marker)
+    left.pop("/tmp", None)  # the whole machine's scratch: compilers write there
+    assert left == {}, cp.stdout
+    facts["stderr"] = cp.stderr
+    return facts
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stdin_bytes_in_and_output_through_the_callback(run_host, mode):
+    """3 MiB given as the job's input come back from cat through the output
+    callback, byte for byte, while the host only steps the run when its fd
+    says so; the job was freed right after the start."""
+    f = run_case(run_host, "echo", mode)
+    assert (f["start"], f["verdict"], f["result"]) == ("0", "ok", "0"), f
+    assert f["stdout_bytes"] == f["want_bytes"] == str(3 << 20), f
+    assert f["sum"] == f["want_sum"], f
+    assert f["second_record"] == "no", "the record is handed over once"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_input_the_program_never_reads_does_not_kill_the_host(run_host, mode):
+    """4 MiB of input for /bin/true: the relay's writes into the sandbox's
+    pipe after the program is gone fail with EPIPE.  Before, the step let
+    the SIGPIPE through and the host (SIGPIPE at SIG_DFL) died of it."""
+    f = run_case(run_host, "unread-stdin", mode)
+    assert f["verdict"] == "ok", f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_jobs_environment_and_command_over_the_policys(run_host, mode):
+    f = run_case(run_host, "env", mode)
+    assert f["verdict"] == "ok", f
+    assert f["text"] == "/job bar unset|", f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cancel_kills_the_sandbox_and_says_so(run_host, mode):
+    f = run_case(run_host, "cancel", mode)
+    assert (f["cancel"], f["verdict"], f["signal"]) == ("0", "cancelled", "9"), f
+    assert int(f["wakeups"]) < 20, f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_signal_from_the_host_reaches_the_program(run_host, mode):
+    f = run_case(run_host, "signal", mode)
+    assert (f["signal_sent"], f["bad_signal"]) == ("0", "-22"), f
+    assert (f["verdict"], f["signal"]) == ("signal", "15"), f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_jobs_tighter_limit_fires_and_the_host_is_not_woken_meanwhile(run_host, mode):
+    """sleep 30 under the job's 200 ms: a wall-limit, and the handle's fd
+    stays quiet while the program sleeps (a few wakeups, not a spin)."""
+    f = run_case(run_host, "wall", mode)
+    assert f["verdict"] == "wall-limit", f
+    assert int(f["wakeups"]) < 20, f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_jobs_limit_above_the_policys_fails_the_start(run_host, mode):
+    f = run_case(run_host, "looser", mode)
+    assert (f["start"], f["start_step"]) == ("-1", "--memory"), f
+    assert "only lower" in f["start_error"], f
+    assert (f["step_at_once"], f["verdict"]) == ("1", "setup-error"), f
+
+
+@pytest.mark.parametrize("case,want", [("pipe", 1000000), ("same-pipe", 1000004)])
+def test_output_to_a_pipe_the_host_reads_from_its_own_loop(run_host, case, want):
+    """1 MB through a caller's pipe that only the host's epoll reads: the
+    run goes on only if its fd wakes the host when that pipe has room
+    again.  With stdout and stderr the same fd, "err" comes there too."""
+    f = run_case(run_host, case, "root")
+    assert (f["verdict"], f["pipe_bytes"]) == ("ok", str(want)), f
+    if case == "pipe":
+        assert f["stderr"] == "err\n"
+
+
+def test_a_pipe_with_no_reader_ends_the_programs_output_not_the_host(run_host):
+    """The reader of the caller's pipe is gone: the relay gets EPIPE, the
+    program SIGPIPE, and the host (SIGPIPE left at SIG_DFL) lives on."""
+    f = run_case(run_host, "closed-pipe", "root")
+    assert (f["verdict"], f["signal"]) == ("signal", "13"), f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_output_to_a_regular_file_which_epoll_cannot_watch(run_host, mode):
+    f = run_case(run_host, "file", mode)
+    assert (f["verdict"], f["file_bytes"]) == ("ok", "588895"), f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_killed_run_whose_output_nobody_reads_still_ends(run_host, mode):
+    """yes into a pipe nobody reads, under a 300 ms wall limit: killed, its
+    buffered output dropped a second later; the drain's end wakes the host."""
+    f = run_case(run_host, "unread", mode)
+    assert f["verdict"] == "wall-limit", f
+    assert int(f["wakeups"]) < 50, f
+
+
+def test_an_output_callback_that_refuses_more(run_host):
+    f = run_case(run_host, "refuse", "root")
+    assert int(f["stdout_bytes"]) >= 100 << 10, f
+    assert (f["verdict"], f["signal"]) == ("signal", "13"), f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_freeing_a_live_run_leaves_nothing(run_host, mode):
+    f = run_case(run_host, "free", mode)
+    assert f["freed"] == "1", f
+
+
+def test_wait_on_a_handle_never_stepped(run_host):
+    f = run_case(run_host, "wait", "root")
+    assert (f["verdict"], f["text"]) == ("ok", "waited|"), f
+
+
+@pytest.fixture(scope="module")
+def epoll_host(host_dir):
+    """examples/epoll-host and the shared library it loads, side by side
+    where nobody may read them."""
+    for name in ("epoll-host", "libstockade.so.0"):
+        shutil.copy(BUILD / name, os.path.join(host_dir, name))
+        os.chmod(os.path.join(host_dir, name), 0o755)
+    return os.path.join(host_dir, "epoll-host")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_epoll_example_runs_many_at_once(epoll_host, mode):
+    """30 runs, 6 at a time, from one thread: each with the verdict its
+    number gives it, and the answer to its own input."""
+    prefix = [] if mode == "root" else SETPRIV
+    before = snapshot("epoll-host")
+    cp = subprocess.run(prefix + [epoll_host, "30", "6"], capture_output=True, text=True,
+                        timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    seen = {}
+    for line in cp.stdout.splitlines():
+        m = re.fullmatch(r"run (\d+): ([a-z-]+), \d+ bytes of output(?:: (.*))?", line)
+        assert m, line
+        seen[int(m[1])] = (m[2], m[3])
+    assert sorted(seen) == list(range(30)), cp.stdout
+    for n, (verdict, text) in seen.items():
+        if n % 7 == 0:
+            assert verdict == "cancelled", (n, verdict)
+        elif n % 3 == 0:
+            assert verdict == "wall-limit", (n, verdict)
+        else:
+            assert (verdict, text) == ("ok", f"hello run {n}"), (n, verdict, text)
+    left = leftovers(before, "epoll-host")
+    left.pop("/tmp", None)
+    assert left == {}

@@ -196,19 +196,24 @@ FUZZ_SECONDS ?= 10
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-Iinclude -Isrc/lib
-FUZZERS := parse profile
+FUZZERS := parse profile unmarshal
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/prebuilt.c \
 		$(BUILD)/profiles.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LIBS)
 
-# fuzz_parse starts from fuzz/seeds, fuzz_profile from the shipped profiles.
+# fuzz_parse starts from fuzz/seeds, fuzz_profile from the shipped profiles,
+# fuzz_unmarshal from marshalled policies (fuzz/seeds-policy).
 fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
-	@mkdir -p build-fuzz/corpus-parse build-fuzz/corpus-profile
+	@mkdir -p build-fuzz/corpus-parse build-fuzz/corpus-profile \
+		build-fuzz/corpus-unmarshal
 	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 build-fuzz/corpus-parse fuzz/seeds
 	build-fuzz/fuzz_profile -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 build-fuzz/corpus-profile profiles
+	build-fuzz/fuzz_unmarshal -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 build-fuzz/corpus-unmarshal \
+		fuzz/seeds-policy
 
 format:
 	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \

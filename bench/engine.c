@@ -3,6 +3,8 @@
  *
  *   engine lib  INFLIGHT RUNS -- COMMAND...   stk_run in INFLIGHT threads,
  *                                             one policy shared by all
+ *   engine loop INFLIGHT RUNS -- COMMAND...   run handles, INFLIGHT at a time,
+ *                                             stepped from one thread's epoll
  *   engine exec INFLIGHT RUNS -- COMMAND...   posix_spawn + waitpid of
  *                                             COMMAND (bare, the CLI, bwrap)
  *
@@ -12,11 +14,13 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -70,6 +74,51 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* One thread, one epoll set: as a service's event loop would drive its
+ * runs.  Latency runs from stk_run_start to the step that ends the run. */
+static void event_loop(int inflight)
+{
+	struct slot {
+		struct stk_run *run;
+		double start;
+		int index;
+	} slots[256];
+	int ep = epoll_create1(EPOLL_CLOEXEC), started = 0, done = 0;
+	for (int i = 0; i < inflight && started < total; i++) {
+		slots[i] = (struct slot){.start = now(), .index = started++};
+		stk_run_start(policy, NULL, &slots[i].run, NULL);
+		struct epoll_event ev = {.events = EPOLLIN,
+					 .data.ptr = &slots[i]};
+		epoll_ctl(ep, EPOLL_CTL_ADD, stk_run_fd(slots[i].run), &ev);
+	}
+	while (done < total) {
+		struct epoll_event events[64];
+		int n = epoll_wait(ep, events, 64, -1);
+		for (int i = 0; i < n; i++) {
+			struct slot *s = events[i].data.ptr;
+			if (stk_run_step(s->run) != 1)
+				continue;
+			struct stk_record *rec = NULL;
+			stk_run_wait(s->run, &rec, NULL);
+			if (!rec ||
+			    stk_record_result(rec)->verdict != STK_VERDICT_OK)
+				failed++;
+			latency[s->index] = (now() - s->start) * 1e3;
+			stk_record_free(rec);
+			epoll_ctl(ep, EPOLL_CTL_DEL, stk_run_fd(s->run), NULL);
+			stk_run_free(s->run);
+			done++;
+			if (started == total)
+				continue;
+			*s = (struct slot){.start = now(), .index = started++};
+			stk_run_start(policy, NULL, &s->run, NULL);
+			struct epoll_event ev = {.events = EPOLLIN,
+						 .data.ptr = s};
+			epoll_ctl(ep, EPOLL_CTL_ADD, stk_run_fd(s->run), &ev);
+		}
+	}
+}
+
 static int by_value(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -89,7 +138,8 @@ int main(int argc, char **argv)
 	latency = calloc((size_t)total, sizeof(double));
 	if (inflight < 1 || inflight > 256 || total < 1 || !latency)
 		return 2;
-	run_one = strcmp(argv[1], "lib") == 0 ? run_lib : run_exec;
+	bool loop = strcmp(argv[1], "loop") == 0;
+	run_one = loop || strcmp(argv[1], "lib") == 0 ? run_lib : run_exec;
 	posix_spawn_file_actions_init(&quiet);
 	posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
@@ -106,12 +156,15 @@ int main(int argc, char **argv)
 				err ? err->message : "?");
 			return 2;
 		}
+		stk_policy_seal(policy);
 	}
 	pthread_t t[256];
 	double start = now();
-	for (int i = 0; i < inflight; i++)
+	if (loop)
+		event_loop(inflight);
+	for (int i = 0; i < inflight && !loop; i++)
 		pthread_create(&t[i], NULL, worker, NULL);
-	for (int i = 0; i < inflight; i++)
+	for (int i = 0; i < inflight && !loop; i++)
 		pthread_join(t[i], NULL);
 	double elapsed = now() - start;
 	qsort(latency, (size_t)total, sizeof(double), by_value);

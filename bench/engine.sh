@@ -6,7 +6,9 @@
 #   bwrap     bubblewrap (strict, as bench/spawn.sh), one exec per run
 #   cli       `stockade run --`, one exec per run
 #   engine    stk_run from INFLIGHT threads of one process, one shared
-#             policy (bench/engine.c, linked with build/libstockade.a)
+#             sealed policy (bench/engine.c, linked with build/libstockade.a)
+#   loop      run handles, INFLIGHT at a time, stepped from one thread's
+#             epoll set: a service's event loop
 # Each row: runs/s, p50 and p99 latency in ms, failed runs; the best of
 # --rounds rounds by runs/s (this VM's speed drifts within minutes).
 #
@@ -54,5 +56,6 @@ for payload in true py; do
 		[ ${#BWRAP[@]} -eq 0 ] || row bwrap "$(best exec "$n" "$(command -v bwrap)" "${BWRAP[@]:1}" "${P[@]}")"
 		row cli "$(best exec "$n" "$STOCKADE" run -- "${P[@]}")"
 		row engine "$(best lib "$n" "${P[@]}")"
+		row loop "$(best loop "$n" "${P[@]}")"
 	done
 done

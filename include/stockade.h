@@ -41,15 +41,15 @@
  * to pass the sandbox's own output through.
  *
  * Threads: every function may be called from any thread.  A policy is
- * read, never changed, by stk_run, stk_policy_describe and stk_policy_bpf:
- * any number of threads may run one policy at once, as long as none sets
- * it meanwhile (the setters and stk_policy_free need it to themselves).
- * Records and errors belong to the thread that holds them.  stk_run
- * leaves the caller's signal handlers, its other children and its other
- * threads alone: the sandbox's processes signal no one at their end and
- * no waitpid(-1) without __WALL can take them.  The exceptions are
- * stk_policy_set_forward_signals (the calling thread's signal mask) and
- * $STOCKADE_PROFILE_PATH, read once when the library is loaded.
+ * read, never changed, by a run: any number of threads may run one
+ * policy at once, as long as none sets it meanwhile - stk_policy_seal
+ * makes sure.  A job, a run handle, a record and an error each belong to
+ * one thread at a time.  A run leaves the caller's signal handlers, its
+ * other children and its other threads alone: the sandbox's processes
+ * signal no one at their end and no waitpid(-1) without __WALL can take
+ * them.  The exceptions are stk_policy_set_forward_signals (the mask of
+ * the thread that starts the run) and $STOCKADE_PROFILE_PATH, read once
+ * when the library is loaded.  docs/library.md has the details.
  *
  * Errors: functions that can fail return 0 (or a non-negative value) on
  * success and -errno on failure, and fill *err when err is not NULL.  A
@@ -232,11 +232,35 @@ enum stk_limit {
 int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
 			 uint64_t value, struct stk_error **err);
 
-/* When on, stk_run blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the
- * calling thread while it runs and passes each one to the sandbox; a
- * second one kills the sandbox.  Off by default (a library should not take
- * a process's signals unasked); the CLI turns it on. */
+/* When on, a run of p blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the
+ * thread that starts it, from stk_run_start to stk_run_free, and passes
+ * each one to the sandbox; a second one kills the sandbox.  For a host
+ * that starts, steps and frees its one run from one thread, as the CLI
+ * does; off by default (a library should not take a process's signals
+ * unasked).  Ignored once p is sealed. */
 void stk_policy_set_forward_signals(struct stk_policy *p, bool on);
+
+/* Seals p: from now on every setter fails with EPERM (and
+ * stk_policy_set_forward_signals does nothing), so that any number of
+ * threads and runs may share it without a lock.  For good: there is no
+ * unseal; what differs per run goes in its job. */
+void stk_policy_seal(struct stk_policy *p);
+bool stk_policy_is_sealed(const struct stk_policy *p);
+/* The policy as bytes for another process (a privileged runner, say):
+ * its command, and the options its setters amounted to, in order.  The
+ * stdio fds stay behind (the receiver sets its own).  EINVAL for a
+ * policy set with a path holding ':', which has no text form.  The
+ * caller frees *bytes. */
+int stk_policy_marshal(const struct stk_policy *p, void **bytes, size_t *len,
+		       struct stk_error **err);
+/* A new, unsealed policy from such bytes: each option applied to a
+ * default policy through stk_policy_set_option, so that the receiver
+ * validates all of it again, on its own host, and trusts the sender with
+ * nothing it could not have set by name.  A --copy or bind names a host
+ * path: the receiver opens it anew.  Malformed bytes fail with EINVAL
+ * naming the entry; nothing is returned then. */
+int stk_policy_unmarshal(const void *bytes, size_t len,
+			 struct stk_policy **policy, struct stk_error **err);
 
 /* ---- jobs ---------------------------------------------------------- */
 
@@ -262,6 +286,15 @@ int stk_job_set_limit(struct stk_job *job, enum stk_limit which, uint64_t value,
 /* The program's whole input, copied; it reads its end after len bytes. */
 int stk_job_set_stdin(struct stk_job *job, const void *data, size_t len,
 		      struct stk_error **err);
+/* A file the program finds at PATH (absolute, inside a tmpfs of the
+ * policy, as for --copy), with len bytes of data (copied) and mode
+ * (permissions only; 0: 0644), owned by the sandbox's user; missing
+ * directories on the way are made.  At most 4096 files; their bytes
+ * count against the tmpfs's size, and a file that does not fit fails the
+ * start at step "write file".  A path that does not lie in a tmpfs fails
+ * the start (EINVAL, step "file"). */
+int stk_job_add_file(struct stk_job *job, const char *path, const void *data,
+		     size_t len, unsigned mode, struct stk_error **err);
 /* As stk_policy_set_stdio, each -1 leaving the policy's.  The fds are
  * borrowed: they must stay open until the run ends. */
 int stk_job_set_stdio(struct stk_job *job, int in, int out, int err_fd,
@@ -346,12 +379,63 @@ void stk_run_free(struct stk_run *run);
 
 /* ---- record -------------------------------------------------------- */
 
+/* Why the run ended. */
+enum stk_verdict {
+	STK_VERDICT_OK,		    /* exit status 0 */
+	STK_VERDICT_EXIT,	    /* another exit status */
+	STK_VERDICT_SIGNAL,	    /* killed by a signal no limit sent */
+	STK_VERDICT_SETUP_ERROR,    /* the program never ran */
+	STK_VERDICT_WALL_LIMIT,	    /* the limits, each as the supervisor */
+	STK_VERDICT_CPU_LIMIT,	    /* saw it: its own timers and counts, */
+	STK_VERDICT_MEMORY_LIMIT,   /* the cgroup's OOM kills, its refused */
+	STK_VERDICT_TASKS_LIMIT,    /* forks; never a signal alone, which */
+	STK_VERDICT_OUTPUT_LIMIT,   /* a program can send itself */
+	STK_VERDICT_SYSCALL_DENIED, /* ended for a call (STK_ON_DENY_KILL) */
+	STK_VERDICT_CANCELLED,	    /* by stk_run_cancel */
+};
+/* "ok", "exit", "signal", "setup-error", "wall-limit", ..., as in JSON. */
+const char *stk_verdict_name(enum stk_verdict verdict);
+
+/* A run's figures as the library measured them; the JSON record
+ * (docs/record.md) is written from this and from what each layer
+ * enforced.  Fields are only ever added at the end, with the version
+ * raised: a caller compiled against an older header reads a prefix. */
+#define STK_RESULT_VERSION 1
+struct stk_result {
+	uint32_t version; /* STK_RESULT_VERSION of the library */
+	enum stk_verdict verdict;
+	int exit_code;	    /* -1: none */
+	int signal;	    /* 0: none */
+	int exit_status;    /* the CLI's: the payload's, 128+N, 125-127 */
+	int interrupted_by; /* the first signal passed on, or 0 */
+	int limit_fired;    /* the enum stk_limit the supervisor enforced
+			     * (wall time, CPU time, output), or -1 */
+	bool privileged;    /* root mode */
+	double wall_seconds;
+	double user_seconds, system_seconds; /* the run's processes */
+	double supervisor_seconds;	     /* ours on it, in --cpu-time */
+	bool memory_counted; /* by a cgroup: the next two hold */
+	uint64_t memory_peak_bytes, oom_kills;
+	bool tasks_counted; /* by a cgroup: the next two hold */
+	uint64_t tasks_peak, refused_forks;
+	uint64_t stdout_bytes, stderr_bytes; /* passed on to the caller */
+	uint64_t dropped_bytes; /* written by the program, never delivered */
+	bool output_cut;	/* at --output */
+	bool stdout_closed, stderr_closed; /* the caller's end refused */
+	uint64_t denied_calls;		   /* calls the filter refused */
+	const char *killed_for_call;	   /* the call that ended it, or NULL */
+	const struct stk_error *error;	   /* with a setup error, or NULL */
+};
+
+/* The record's figures; the pointer and its strings live as long as r. */
+const struct stk_result *stk_record_result(const struct stk_record *r);
+
 /* A record for a run that never started because the caller refused its
  * request (a bad option, say): verdict "setup-error", exit status 125,
  * err copied.  NULL when out of memory. */
 struct stk_record *stk_record_new_failed(const struct stk_error *err);
 
-/* "ok", "exit", "signal", "setup-error" (and later the limits). */
+/* stk_verdict_name of the verdict. */
 const char *stk_record_verdict(const struct stk_record *r);
 int stk_record_exit_code(const struct stk_record *r); /* -1 if none */
 int stk_record_signal(const struct stk_record *r);    /* 0 if none */

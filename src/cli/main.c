@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -232,6 +233,25 @@ static _Noreturn void unknown_option(char **argv, const char *cmd)
 	     argv[optind - 1]);
 }
 
+/* The run, as any host of the library drives one: started, stepped when
+ * its fd is readable, its record taken. */
+static int drive(const struct stk_policy *p, const struct stk_job *job,
+		 struct stk_record **rec, struct stk_error **err)
+{
+	struct stk_run *run = NULL;
+	stk_run_start(p, job, &run, NULL);
+	if (!run)
+		return -ENOMEM;
+	struct pollfd ready = {.fd = stk_run_fd(run), .events = POLLIN};
+	/* Without the fd, stk_run_wait waits in its own poll. */
+	while (ready.fd >= 0 && stk_run_step(run) != 1)
+		if (poll(&ready, 1, -1) < 0 && errno != EINTR)
+			break;
+	int r = stk_run_wait(run, rec, err);
+	stk_run_free(run);
+	return r;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct stk_policy *p = stk_policy_new();
@@ -281,15 +301,21 @@ static int cmd_run(int argc, char **argv)
 	if (optind >= argc && !profile)
 		fail("command", EINVAL, true, "run: no command given");
 
+	/* The options make the policy; the command is this run's job (a
+	 * profile's command otherwise). */
 	struct stk_error *err = NULL;
+	struct stk_job *job = stk_job_new();
+	if (!job)
+		fail("run", ENOMEM, false, "out of memory");
 	if (optind < argc) {
-		int given = stk_policy_set_command(
-			p, (const char *const *)argv + optind, &err);
+		int given = stk_job_set_command(
+			job, (const char *const *)argv + optind, &err);
 		check(given, err);
 	}
 
 	/* stockade's own interrupts are the sandbox's to handle. */
 	stk_policy_set_forward_signals(p, true);
+	stk_policy_seal(p);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -300,7 +326,8 @@ static int cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct stk_record *rec = NULL;
-	int r = stk_run(p, &rec, &err);
+	int r = drive(p, job, &rec, &err);
+	stk_job_free(job);
 	if (r < 0 && err)
 		fprintf(stderr, "%s: %s\n", prog, err->message);
 	if (!rec)

@@ -21,9 +21,12 @@
  *
  * The helper shares the child's memory (CLONE_VM) but has its own stack,
  * fd table and root; it makes only system calls and reports errnos on a
- * pipe.  It ends before the payload starts or soon after, inside the pid
- * namespace, and cannot be reached by it: its memory is not dumpable and
- * its credentials are not the payload's. */
+ * pipe.  It shares the child's thread pointer too, and so errno, which
+ * libc writes only when a call fails: then the run fails at the helper's
+ * step anyway, and at worst a failure of the child's at the same moment
+ * is reported with the helper's errno.  It ends before the payload starts or
+ * soon after, inside the pid namespace, and cannot be reached by it: its memory
+ * is not dumpable and its credentials are not the payload's. */
 #define _GNU_SOURCE
 #include "plan.h"
 

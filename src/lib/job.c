@@ -12,6 +12,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +32,11 @@ void stk_job_free(struct stk_job *job)
 	strv_free(job->argv);
 	env_free(job->env, job->n_env);
 	free(job->stdin_data);
+	for (size_t i = 0; i < job->n_files; i++) {
+		free(job->files[i].path);
+		free(job->files[i].data);
+	}
+	free(job->files);
 	free(job);
 }
 
@@ -92,6 +98,49 @@ int stk_job_set_stdio(struct stk_job *job, int in, int out, int err_fd,
 					     fds[i]);
 	}
 	memcpy(job->stdio, fds, sizeof(fds));
+	return 0;
+}
+
+int stk_job_add_file(struct stk_job *job, const char *path, const void *data,
+		     size_t len, unsigned mode, struct stk_error **err)
+{
+	char dest[PATH_MAX];
+	if (stk_path_normalize(path, dest, sizeof(dest), NULL) < 0 ||
+	    strcmp(dest, "/") == 0)
+		return stk_error_set(err, EINVAL, "file",
+				     "file: \"%s\" is not an absolute path "
+				     "without . or .. components",
+				     path ? path : "");
+	if (mode & ~0777U)
+		return stk_error_set(err, EINVAL, "file",
+				     "file %s: mode %#o is more than "
+				     "permissions (0777)",
+				     dest, mode);
+	if (!data && len)
+		return stk_error_set(err, EINVAL, "file",
+				     "file %s: no bytes for length %zu", dest,
+				     len);
+	if (job->n_files >= JOB_MAX_FILES)
+		return stk_error_set(err, E2BIG, "file",
+				     "file %s: more than %d files", dest,
+				     JOB_MAX_FILES);
+	struct job_file *files =
+		reallocarray(job->files, job->n_files + 1, sizeof(*files));
+	if (!files)
+		return stk_error_set(err, ENOMEM, "file", "out of memory");
+	job->files = files;
+	struct job_file f = {.path = strdup(dest),
+			     .data = malloc(len ? len : 1),
+			     .len = len,
+			     .mode = mode ? mode : 0644};
+	if (!f.path || !f.data) {
+		free(f.path);
+		free(f.data);
+		return stk_error_set(err, ENOMEM, "file", "out of memory");
+	}
+	if (len)
+		memcpy(f.data, data, len);
+	job->files[job->n_files++] = f;
 	return 0;
 }
 

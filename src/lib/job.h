@@ -4,6 +4,19 @@
 
 #include "policy.h"
 
+#include <sys/types.h>
+
+/* A file the job places in the sandbox before the start. */
+struct job_file {
+	char *path; /* owned; normal form, inside a tmpfs of the policy */
+	char *data; /* owned */
+	size_t len;
+	mode_t mode;
+};
+
+/* At most this many, as a --copy tree. */
+#define JOB_MAX_FILES 4096
+
 struct stk_job {
 	char **argv;	     /* owned; NULL: the policy's command */
 	struct env_var *env; /* owned; over the policy's environment */
@@ -17,6 +30,14 @@ struct stk_job {
 	int stdio[3]; /* -1: the policy's */
 	stk_output_fn output;
 	void *output_ctx;
+	struct job_file *files; /* owned */
+	size_t n_files;
 };
+
+struct plan;
+/* mount.c: the job's files as ops of the plan, each checked to land in a
+ * tmpfs of the policy. */
+int plan_files(struct plan *plan, const struct stk_policy *policy,
+	       const struct stk_job *job, struct stk_error **err);
 
 #endif

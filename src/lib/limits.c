@@ -105,10 +105,24 @@ int limit_value(enum stk_limit which, uint64_t value, uint64_t *stored,
 int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
 			 uint64_t value, struct stk_error **err)
 {
-	int r = limit_value(which, value, &p->limits[which], err);
+	bool known = which >= 0 && which < STK_LIMIT_COUNT &&
+		     stk_limits[which].option;
+	int r = policy_sealed(p, known ? stk_limits[which].option : "limit",
+			      err);
+	if (r == 0)
+		r = limit_value(which, value, &p->limits[which], err);
+	if (r < 0)
+		return r;
 	if (r > 0)
 		p->asked |= 1U << which;
-	return r < 0 ? r : 0;
+	const char *name = stk_limits[which].option + 2; /* no "--" */
+	if (value == STK_UNLIMITED)
+		policy_log(p, name, "unlimited");
+	else if (which == STK_LIMIT_WALL_TIME || which == STK_LIMIT_CPU_TIME)
+		policy_log(p, name, "%lluns", (unsigned long long)value);
+	else
+		policy_log(p, name, "%llu", (unsigned long long)value);
+	return 0;
 }
 
 /* A limit as a number to compare: none is the largest. */

@@ -10,6 +10,7 @@
  * root is resolved beneath it without following symlinks, so nothing a
  * bound directory contains can redirect a mount. */
 #define _GNU_SOURCE
+#include "job.h"
 #include "plan.h"
 
 #include "cleanup.h"
@@ -472,6 +473,38 @@ int plan_mounts(struct plan *plan, const struct stk_policy *policy,
 	if (r < 0)
 		return stk_error_set(err, -r, "plan", "planning the mounts: %s",
 				     stk_strerror(-r));
+	sort_by_depth(plan->ops, plan->n_ops);
+	return 0;
+}
+
+int plan_files(struct plan *plan, const struct stk_policy *policy,
+	       const struct stk_job *job, struct stk_error **err)
+{
+	for (size_t i = 0; i < job->n_files; i++) {
+		const struct job_file *f = &job->files[i];
+		if (!copy_target_ok(policy, f->path))
+			return stk_error_set(err, EINVAL, "file",
+					     "file %s: the destination must "
+					     "lie inside a tmpfs (/tmp or a "
+					     "--tmpfs), not in or on a bind",
+					     f->path);
+		struct mount_op op = {.kind = OP_FILE,
+				      .mode = f->mode,
+				      .fd = -1,
+				      .source = malloc(f->len ? f->len : 1),
+				      .length = f->len};
+		if (!op.source)
+			return stk_error_set(err, ENOMEM, "file",
+					     "out of memory");
+		memcpy(op.source, f->data, f->len);
+		if (add_op(plan, &op, f->path) < 0) {
+			free(op.source);
+			return stk_error_set(err, ENOMEM, "file",
+					     "out of memory");
+		}
+	}
+	/* After the tmpfs they land in (a stable sort: each after what
+	 * plan_mounts put at its depth). */
 	sort_by_depth(plan->ops, plan->n_ops);
 	return 0;
 }

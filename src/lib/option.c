@@ -177,6 +177,9 @@ int stk_policy_set_option(struct stk_policy *p, const char *name,
 				     "unknown option \"%s\"", name ? name : "");
 	char step[32];
 	snprintf(step, sizeof(step), "--%s", o->name);
+	int sealed = policy_sealed(p, step, err);
+	if (sealed < 0)
+		return sealed;
 	if (!value)
 		return stk_error_set(err, EINVAL, step, "%s: no value", step);
 	_cleanup_free_ char *text = strdup(value);

@@ -95,8 +95,8 @@ struct stk_policy *stk_policy_new(void)
 			p->groups |= 1ULL << i;
 	limits_default(p->limits);
 	for (size_t i = 0; i < ARRAY_SIZE(default_env); i++)
-		if (stk_policy_set_env(p, default_env[i][0], default_env[i][1],
-				       NULL) < 0)
+		if (env_put(&p->env, &p->n_env, default_env[i][0],
+			    default_env[i][1], NULL) < 0)
 			goto fail;
 	return p;
 fail:
@@ -132,6 +132,7 @@ void stk_policy_free(struct stk_policy *p)
 	free(p->cgroup_parent);
 	free(p->profile_name);
 	free(p->profile_source);
+	policy_log_free(p);
 	free(p);
 }
 
@@ -169,7 +170,8 @@ int command_copy(char ***dst, const char *const argv[], struct stk_error **err)
 int stk_policy_set_command(struct stk_policy *p, const char *const argv[],
 			   struct stk_error **err)
 {
-	return command_copy(&p->argv, argv, err);
+	int r = policy_sealed(p, "command", err);
+	return r < 0 ? r : command_copy(&p->argv, argv, err);
 }
 
 static int path_error(struct stk_error **err, int errnum, const char *step,
@@ -268,6 +270,9 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 	static const char *const steps[] = {"--ro", "--rw", "--ro-try",
 					    "--rw-try"};
 	const char *step = steps[flags & (STK_BIND_RW | STK_BIND_TRY)];
+	int r = policy_sealed(p, step, err);
+	if (r < 0)
+		return r;
 	if (flags & ~(unsigned)(STK_BIND_RW | STK_BIND_TRY))
 		return stk_error_set(err, EINVAL, step, "%s: unknown flags %#x",
 				     step, flags);
@@ -277,7 +282,7 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 	    access(host, F_OK) < 0 && errno == ENOENT)
 		return 0;
 	_cleanup_free_ char *abs = NULL;
-	int r = host_path(host, step, &abs, err);
+	r = host_path(host, step, &abs, err);
 	if (r < 0)
 		return r;
 	struct stat st;
@@ -305,6 +310,7 @@ int stk_policy_add_bind(struct stk_policy *p, const char *host,
 	if (!d)
 		return stk_error_set(err, ENOMEM, step, "out of memory");
 	drop_defaults_at(p, dest);
+	policy_log_pair(p, step + 2, abs, dest);
 	p->binds[p->n_binds++] = (struct bind){
 		.host = steal_ptr(&abs),
 		.path = d,
@@ -320,7 +326,9 @@ int stk_policy_add_tmpfs(struct stk_policy *p, const char *path, uint64_t size,
 			 struct stk_error **err)
 {
 	char dest[PATH_MAX];
-	int r = inside_path(path, "--tmpfs", dest, sizeof(dest), err);
+	int r = policy_sealed(p, "--tmpfs", err);
+	if (r == 0)
+		r = inside_path(path, "--tmpfs", dest, sizeof(dest), err);
 	if (r < 0)
 		return r;
 	r = check_destination(p, dest, "--tmpfs", err);
@@ -334,6 +342,13 @@ int stk_policy_add_tmpfs(struct stk_policy *p, const char *path, uint64_t size,
 	if (!d)
 		return stk_error_set(err, ENOMEM, "--tmpfs", "out of memory");
 	drop_defaults_at(p, dest);
+	if (strchr(dest, ':'))
+		p->unlogged = "a path with ':' has no text form";
+	else if (size)
+		policy_log(p, "tmpfs", "%s:%llu", dest,
+			   (unsigned long long)size);
+	else
+		policy_log(p, "tmpfs", "%s", dest);
 	p->tmpfs[p->n_tmpfs++] = (struct tmpfs){
 		.path = d,
 		.size = size ? size : STK_DEFAULT_TMPFS_SIZE,
@@ -346,7 +361,9 @@ int stk_policy_add_copy(struct stk_policy *p, const char *host,
 			const char *path, struct stk_error **err)
 {
 	_cleanup_free_ char *abs = NULL;
-	int r = host_path(host, "--copy", &abs, err);
+	int r = policy_sealed(p, "--copy", err);
+	if (r == 0)
+		r = host_path(host, "--copy", &abs, err);
 	if (r < 0)
 		return r;
 	char dest[PATH_MAX];
@@ -389,6 +406,7 @@ int stk_policy_add_copy(struct stk_policy *p, const char *host,
 	char *d = strdup(dest);
 	if (!d)
 		return stk_error_set(err, ENOMEM, "--copy", "out of memory");
+	policy_log_pair(p, "copy", abs, dest);
 	p->copies[p->n_copies++] = (struct copy){
 		.host = steal_ptr(&abs), .path = d, .fd = steal_fd(&fd)};
 	return 0;
@@ -398,7 +416,10 @@ int stk_policy_set_chdir(struct stk_policy *p, const char *path,
 			 struct stk_error **err)
 {
 	char dir[PATH_MAX];
-	int r = stk_path_normalize(path, dir, sizeof(dir), NULL);
+	int r = policy_sealed(p, "--chdir", err);
+	if (r < 0)
+		return r;
+	r = stk_path_normalize(path, dir, sizeof(dir), NULL);
 	if (r < 0)
 		return path_error(err, -r, "--chdir", path);
 	char *d = strdup(dir);
@@ -406,6 +427,7 @@ int stk_policy_set_chdir(struct stk_policy *p, const char *path,
 		return stk_error_set(err, ENOMEM, "--chdir", "out of memory");
 	free(p->workdir);
 	p->workdir = d;
+	policy_log(p, "chdir", "%s", d);
 	return 0;
 }
 
@@ -449,7 +471,14 @@ void env_free(struct env_var *env, size_t n_env)
 int stk_policy_set_env(struct stk_policy *p, const char *name,
 		       const char *value, struct stk_error **err)
 {
-	return env_put(&p->env, &p->n_env, name, value, err);
+	int r = policy_sealed(p, "--env", err);
+	if (r == 0)
+		r = env_put(&p->env, &p->n_env, name, value, err);
+	if (r == 0 && value)
+		policy_log(p, "env", "%s=%s", name, value);
+	else if (r == 0)
+		policy_log(p, "env", "%s", name);
+	return r;
 }
 
 /* RFC 1123: dot-separated labels of 1-63 letters, digits and inner
@@ -490,32 +519,47 @@ static int replace_string(char **slot, const char *value, const char *option,
 int stk_policy_set_hostname(struct stk_policy *p, const char *name,
 			    struct stk_error **err)
 {
+	int r = policy_sealed(p, "--hostname", err);
+	if (r < 0)
+		return r;
 	if (!valid_hostname(name))
 		return stk_error_set(err, EINVAL, "--hostname",
 				     "--hostname: \"%s\" is not a host name "
 				     "(labels of letters, digits and inner "
 				     "'-', joined by '.', 64 bytes at most)",
 				     name ? name : "");
-	return replace_string(&p->hostname, name, "--hostname", err);
+	r = replace_string(&p->hostname, name, "--hostname", err);
+	if (r == 0)
+		policy_log(p, "hostname", "%s", name);
+	return r;
 }
 
 int stk_policy_set_cgroup_parent(struct stk_policy *p, const char *dir,
 				 struct stk_error **err)
 {
 	struct statfs fs;
+	int r = policy_sealed(p, "--cgroup-parent", err);
+	if (r < 0)
+		return r;
 	if (!dir || dir[0] != '/' || statfs(dir, &fs) < 0 ||
 	    fs.f_type != CGROUP2_SUPER_MAGIC)
 		return stk_error_set(err, EINVAL, "--cgroup-parent",
 				     "--cgroup-parent: \"%s\" is not the "
 				     "absolute path of a cgroup v2 group",
 				     dir ? dir : "");
-	return replace_string(&p->cgroup_parent, dir, "--cgroup-parent", err);
+	r = replace_string(&p->cgroup_parent, dir, "--cgroup-parent", err);
+	if (r == 0)
+		policy_log(p, "cgroup-parent", "%s", dir);
+	return r;
 }
 
 int stk_policy_set_stdio(struct stk_policy *p, int in, int out, int err_fd,
 			 struct stk_error **err)
 {
 	int fds[3] = {in, out, err_fd};
+	int r = policy_sealed(p, "stdio", err);
+	if (r < 0)
+		return r;
 	for (int i = 0; i < 3; i++) {
 		struct stat st;
 		if (fds[i] < 0 || fstat(fds[i], &st) < 0)
@@ -529,19 +573,24 @@ int stk_policy_set_stdio(struct stk_policy *p, int in, int out, int err_fd,
 
 void stk_policy_set_forward_signals(struct stk_policy *p, bool on)
 {
-	p->forward_signals = on;
+	if (!p->sealed)
+		p->forward_signals = on;
 }
 
 int stk_policy_allow(struct stk_policy *p, const char *group,
 		     struct stk_error **err)
 {
 	const struct syscall_group *g = group ? stk_group_find(group) : NULL;
+	int r = policy_sealed(p, "--allow", err);
+	if (r < 0)
+		return r;
 	if (!g)
 		return stk_error_set(err, EINVAL, "--allow",
 				     "--allow: no syscall group \"%s\" (see "
 				     "stockade policy)",
 				     group ? group : "");
 	p->groups |= 1ULL << (g - stk_groups);
+	policy_log(p, "allow", "%s", group);
 	return 0;
 }
 
@@ -549,6 +598,9 @@ int stk_policy_deny(struct stk_policy *p, const char *what,
 		    struct stk_error **err)
 {
 	const struct syscall_group *g = what ? stk_group_find(what) : NULL;
+	int r = policy_sealed(p, "--deny", err);
+	if (r < 0)
+		return r;
 	if (g && g->required)
 		return stk_error_set(err, EINVAL, "--deny",
 				     "--deny %s: the program could not start "
@@ -556,6 +608,7 @@ int stk_policy_deny(struct stk_policy *p, const char *what,
 				     what);
 	if (g) {
 		p->groups &= ~(1ULL << (g - stk_groups));
+		policy_log(p, "deny", "%s", what);
 		return 0;
 	}
 	if (!what || !stk_syscall_known(what))
@@ -577,16 +630,22 @@ int stk_policy_deny(struct stk_policy *p, const char *what,
 	}
 	p->denied = d;
 	p->denied[p->n_denied++] = name;
+	policy_log(p, "deny", "%s", what);
 	return 0;
 }
 
 int stk_policy_set_on_deny(struct stk_policy *p, enum stk_on_deny action,
 			   struct stk_error **err)
 {
+	int r = policy_sealed(p, "--on-deny", err);
+	if (r < 0)
+		return r;
 	if (action != STK_ON_DENY_ERRNO && action != STK_ON_DENY_KILL)
 		return stk_error_set(err, EINVAL, "--on-deny",
 				     "--on-deny: unknown action %d",
 				     (int)action);
 	p->on_deny = action;
+	policy_log(p, "on-deny", "%s",
+		   action == STK_ON_DENY_KILL ? "kill" : "errno");
 	return 0;
 }

@@ -50,6 +50,12 @@ struct env_var {
 	char *value; /* owned; NULL: removed */
 };
 
+/* A setter's change as the option it amounts to (marshal.c). */
+struct logged {
+	char *name;  /* owned; stk_policy_set_option's name */
+	char *value; /* owned */
+};
+
 struct stk_policy {
 	char **argv; /* owned; NULL-terminated */
 	struct bind *binds;
@@ -73,6 +79,10 @@ struct stk_policy {
 	char *cgroup_parent;  /* owned; a delegated v2 group */
 	char *profile_name;   /* owned; the last one loaded */
 	char *profile_source; /* owned; its file, or "built-in" */
+	struct logged *log;   /* owned; the setters' changes, in order */
+	size_t n_log;
+	const char *unlogged; /* static: why the log is not whole, or NULL */
+	bool sealed;	      /* every setter refuses */
 };
 
 /* option.c: the profile section in which option NAME is a key (NULL:
@@ -97,6 +107,20 @@ int limit_value(enum stk_limit which, uint64_t value, uint64_t *stored,
 		struct stk_error **err);
 /* A stored limit as a number to compare: none is the largest. */
 uint64_t limit_rank(enum stk_limit which, uint64_t stored);
+
+/* marshal.c: -EPERM (step named) once p is sealed, else 0. */
+int policy_sealed(const struct stk_policy *p, const char *step,
+		  struct stk_error **err);
+/* Notes a setter's change as option NAME with the value printed. */
+void policy_log(struct stk_policy *p, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same for "A" or "A:B" (b NULL), which cannot hold another ':'. */
+void policy_log_pair(struct stk_policy *p, const char *name, const char *a,
+		     const char *b);
+void policy_log_free(struct stk_policy *p);
+/* profile.c: the profile the record names; -ENOMEM. */
+int policy_set_profile(struct stk_policy *p, const char *name,
+		       const char *source);
 
 /* policy.c: what the policy's setters and the job's share (job.c). */
 int command_copy(char ***dst, const char *const argv[], struct stk_error **err);

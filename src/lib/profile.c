@@ -396,8 +396,8 @@ static int look_in(const char *dir, void *arg)
 	return r < 0 ? r : 1;
 }
 
-static int set_source(struct stk_policy *p, const char *name,
-		      const char *source)
+int policy_set_profile(struct stk_policy *p, const char *name,
+		       const char *source)
 {
 	char *n = strdup(name), *s = strdup(source);
 	if (!n || !s) {
@@ -416,10 +416,12 @@ int stk_policy_load_profile(struct stk_policy *p, const char *name,
 			    struct stk_error **err)
 {
 	struct lookup l = {.name = name, .err = err};
+	int r = policy_sealed(p, "--profile", err);
+	if (r < 0)
+		return r;
 	if (!name || !name[0])
 		return stk_error_set(err, EINVAL, "--profile",
 				     "--profile: no name");
-	int r;
 	if (strchr(name, '/')) {
 		r = read_profile(AT_FDCWD, name, &l.text, &l.len, err);
 		if (r < 0)
@@ -459,7 +461,7 @@ int stk_policy_load_profile(struct stk_policy *p, const char *name,
 	r = profile_parse(p, origin, text, l.len, NULL, err);
 	if (r < 0)
 		return r;
-	if (set_source(p, name, source) < 0)
+	if (policy_set_profile(p, name, source) < 0)
 		return stk_error_set(err, ENOMEM, "--profile", "out of memory");
 	return 0;
 }

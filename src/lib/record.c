@@ -180,37 +180,33 @@ void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
 					      : "no cgroup this user may write "
 						"(unprivileged): rlimits only");
 	put(&rec->broken, rec->enforced, "cgroup", group);
-	json_decref(rec->memory);
-	rec->memory = u && u->memory
-			      ? json_pack("{s:I, s:s, s:I}", "peak_bytes",
-					  (json_int_t)u->memory_peak, "from",
-					  u->peak_from, "oom_kills",
-					  (json_int_t)u->oom_kills)
-			      : NULL;
-	json_decref(rec->tasks);
-	rec->tasks = u && u->tasks ? json_pack("{s:I, s:I}", "peak",
-					       (json_int_t)u->tasks_peak,
-					       "refused_forks",
-					       (json_int_t)u->pids_max_hits)
-				   : NULL;
-	if (u && ((u->memory && !rec->memory) || (u->tasks && !rec->tasks)))
-		rec->broken = true;
+	struct stk_result *res = &rec->res;
+	res->memory_counted = u && u->memory;
+	if (res->memory_counted) {
+		res->memory_peak_bytes = u->memory_peak;
+		res->oom_kills = u->oom_kills;
+		rec->memory_from = u->peak_from;
+	}
+	res->tasks_counted = u && u->tasks;
+	if (res->tasks_counted) {
+		res->tasks_peak = u->tasks_peak;
+		res->refused_forks = u->pids_max_hits;
+	}
 }
 
 void record_output(struct stk_record *rec, const struct relay *out, bool cut)
 {
-	json_decref(rec->output);
 	/* Passed on is what reached the caller; dropped, what the program
 	 * wrote that did not (past --output, or the caller's end closed or
 	 * still full when the run's time was up). */
-	rec->output = json_pack(
-		"{s:I, s:I, s:b, s:I, s:b, s:b}", "stdout_bytes",
-		(json_int_t)(out[0].bytes - out[0].dropped), "stderr_bytes",
-		(json_int_t)(out[1].bytes - out[1].dropped), "cut", cut,
-		"dropped_bytes", (json_int_t)(out[0].dropped + out[1].dropped),
-		"stdout_closed", out[0].broken, "stderr_closed", out[1].broken);
-	if (!rec->output)
-		rec->broken = true;
+	struct stk_result *res = &rec->res;
+	rec->relayed = true;
+	res->stdout_bytes = out[0].bytes - out[0].dropped;
+	res->stderr_bytes = out[1].bytes - out[1].dropped;
+	res->dropped_bytes = out[0].dropped + out[1].dropped;
+	res->output_cut = cut;
+	res->stdout_closed = out[0].broken;
+	res->stderr_closed = out[1].broken;
 }
 
 static json_t *limits_json(const struct plan *plan)
@@ -255,6 +251,7 @@ void record_denials(struct stk_record *rec, const struct denials *d)
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < d->n; i++) {
 		const struct denial *den = &d->list[i];
+		rec->res.denied_calls += den->count;
 		json_t *args = json_array();
 		for (unsigned k = 0; args && k < den->kept; k++) {
 			json_t *set = json_array();
@@ -281,6 +278,7 @@ void record_denials(struct stk_record *rec, const struct denials *d)
 	if (d->killed_by > 0 && (size_t)d->killed_by <= d->n &&
 	    !rec->killed_for)
 		rec->killed_for = strdup(d->list[d->killed_by - 1].name);
+	rec->res.killed_for_call = rec->killed_for;
 	if (!list || (d->killed_by > 0 && !rec->killed_for))
 		rec->broken = true;
 }
@@ -335,10 +333,10 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		rec->profile = json_pack(
 			"{s:o, s:o}", "name", text_json(policy->profile_name),
 			"source", text_json(policy->profile_source));
-	rec->privileged = plan->privileged;
+	record_start(rec);
+	rec->res.privileged = plan->privileged;
 	rec->host_uid = plan->host_uid;
 	rec->host_gid = plan->host_gid;
-	rec->exit_code = -1;
 	/* A layer that is listed here was applied in full, or the run did
 	 * not start: setup fails closed. */
 	rec->enforced = json_pack(
@@ -371,14 +369,22 @@ int record_init(struct stk_record *rec, const struct stk_policy *policy,
 		       : -ENOMEM;
 }
 
+void record_start(struct stk_record *rec)
+{
+	rec->res.version = STK_RESULT_VERSION;
+	rec->res.exit_code = -1;
+	rec->res.limit_fired = -1;
+}
+
 void record_fail(struct stk_record *rec, const struct stk_error *err,
 		 int exit_status)
 {
-	rec->verdict = "setup-error";
-	rec->exit_status = exit_status;
-	if (!err || rec->error)
-		return;
-	stk_error_set(&rec->error, err->errnum, err->step, "%s", err->message);
+	rec->res.verdict = STK_VERDICT_SETUP_ERROR;
+	rec->res.exit_status = exit_status;
+	if (err && !rec->error)
+		stk_error_set(&rec->error, err->errnum, err->step, "%s",
+			      err->message);
+	rec->res.error = rec->error;
 }
 
 struct stk_record *stk_record_new_failed(const struct stk_error *err)
@@ -387,8 +393,8 @@ struct stk_record *stk_record_new_failed(const struct stk_error *err)
 	if (!rec)
 		return NULL;
 	rec->command = json_array();
-	rec->exit_code = -1;
-	rec->privileged = geteuid() == 0;
+	record_start(rec);
+	rec->res.privileged = geteuid() == 0;
 	rec->host_uid = (uid_t)-1;
 	rec->host_gid = (gid_t)-1;
 	record_fail(rec, err, STK_EXIT_SETUP);
@@ -399,29 +405,55 @@ struct stk_record *stk_record_new_failed(const struct stk_error *err)
 	return rec;
 }
 
+static const char *const verdict_names[] = {
+	[STK_VERDICT_OK] = "ok",
+	[STK_VERDICT_EXIT] = "exit",
+	[STK_VERDICT_SIGNAL] = "signal",
+	[STK_VERDICT_SETUP_ERROR] = "setup-error",
+	[STK_VERDICT_WALL_LIMIT] = "wall-limit",
+	[STK_VERDICT_CPU_LIMIT] = "cpu-limit",
+	[STK_VERDICT_MEMORY_LIMIT] = "memory-limit",
+	[STK_VERDICT_TASKS_LIMIT] = "tasks-limit",
+	[STK_VERDICT_OUTPUT_LIMIT] = "output-limit",
+	[STK_VERDICT_SYSCALL_DENIED] = "syscall-denied",
+	[STK_VERDICT_CANCELLED] = "cancelled",
+};
+
+const char *stk_verdict_name(enum stk_verdict verdict)
+{
+	return (unsigned)verdict < ARRAY_SIZE(verdict_names)
+		       ? verdict_names[verdict]
+		       : "unknown";
+}
+
+const struct stk_result *stk_record_result(const struct stk_record *r)
+{
+	return &r->res;
+}
+
 const char *stk_record_verdict(const struct stk_record *r)
 {
-	return r->verdict;
+	return stk_verdict_name(r->res.verdict);
 }
 
 int stk_record_exit_code(const struct stk_record *r)
 {
-	return r->exit_code;
+	return r->res.exit_code;
 }
 
 int stk_record_signal(const struct stk_record *r)
 {
-	return r->signal;
+	return r->res.signal;
 }
 
 double stk_record_wall_seconds(const struct stk_record *r)
 {
-	return r->wall_seconds;
+	return r->res.wall_seconds;
 }
 
 int stk_record_exit_status(const struct stk_record *r)
 {
-	return r->exit_status;
+	return r->res.exit_status;
 }
 
 static json_t *signal_name(int sig)
@@ -456,8 +488,28 @@ static json_t *string_or_null(const char *text)
 	return text ? json_string(text) : json_null();
 }
 
+/* The limit the supervisor enforced, by its short name. */
+static const char *limit_name(int limit)
+{
+	return limit == STK_LIMIT_WALL_TIME  ? "wall"
+	       : limit == STK_LIMIT_CPU_TIME ? "cpu"
+	       : limit == STK_LIMIT_OUTPUT   ? "output"
+					     : NULL;
+}
+
+static json_t *output_json(const struct stk_result *res)
+{
+	return json_pack("{s:I, s:I, s:b, s:I, s:b, s:b}", "stdout_bytes",
+			 (json_int_t)res->stdout_bytes, "stderr_bytes",
+			 (json_int_t)res->stderr_bytes, "cut", res->output_cut,
+			 "dropped_bytes", (json_int_t)res->dropped_bytes,
+			 "stdout_closed", res->stdout_closed, "stderr_closed",
+			 res->stderr_closed);
+}
+
 char *stk_record_to_json(const struct stk_record *r)
 {
+	const struct stk_result *res = &r->res;
 	if (r->broken)
 		return NULL;
 	json_t *error = json_null();
@@ -471,15 +523,16 @@ char *stk_record_to_json(const struct stk_record *r)
 		"{s:i, s:s, s:O, s:s, s:o, s:o, s:o, s:i, s:o, s:f,"
 		" s:{s:f, s:f, s:f}, s:s, s:o, s:o, s:o, s:O}",
 		"record_version", STK_RECORD_VERSION, "stockade_version",
-		STK_VERSION, "command", r->command, "verdict", r->verdict,
-		"exit_code", nullable_int(r->exit_code, -1), "signal",
-		nullable_int(r->signal, 0), "signal_name",
-		signal_name(r->signal), "exit_status", r->exit_status,
-		"interrupted_by", signal_name(r->interrupted), "wall_seconds",
-		r->wall_seconds, "cpu", "user_seconds", r->user_seconds,
-		"system_seconds", r->system_seconds, "supervisor_seconds",
-		r->supervisor_seconds, "mode",
-		r->privileged ? "root" : "unprivileged", "host_uid",
+		STK_VERSION, "command", r->command, "verdict",
+		stk_verdict_name(res->verdict), "exit_code",
+		nullable_int(res->exit_code, -1), "signal",
+		nullable_int(res->signal, 0), "signal_name",
+		signal_name(res->signal), "exit_status", res->exit_status,
+		"interrupted_by", signal_name(res->interrupted_by),
+		"wall_seconds", res->wall_seconds, "cpu", "user_seconds",
+		res->user_seconds, "system_seconds", res->system_seconds,
+		"supervisor_seconds", res->supervisor_seconds, "mode",
+		res->privileged ? "root" : "unprivileged", "host_uid",
 		host_id(r->host_uid), "host_gid", host_id(r->host_gid), "error",
 		error, "enforced", r->enforced ? r->enforced : json_null());
 	if (!doc)
@@ -491,10 +544,22 @@ char *stk_record_to_json(const struct stk_record *r)
 	put(&broken, doc, "denied",
 	    r->denied ? json_incref(r->denied) : json_array());
 	put(&broken, doc, "killed_for_call", string_or_null(r->killed_for));
-	put(&broken, doc, "limit_fired", string_or_null(r->limit_fired));
-	put(&broken, doc, "output", shared_or_null(r->output));
-	put(&broken, doc, "memory", shared_or_null(r->memory));
-	put(&broken, doc, "tasks", shared_or_null(r->tasks));
+	put(&broken, doc, "limit_fired",
+	    string_or_null(limit_name(res->limit_fired)));
+	put(&broken, doc, "output",
+	    r->relayed ? output_json(res) : json_null());
+	put(&broken, doc, "memory",
+	    res->memory_counted ? json_pack("{s:I, s:s, s:I}", "peak_bytes",
+					    (json_int_t)res->memory_peak_bytes,
+					    "from", r->memory_from, "oom_kills",
+					    (json_int_t)res->oom_kills)
+				: json_null());
+	put(&broken, doc, "tasks",
+	    res->tasks_counted
+		    ? json_pack("{s:I, s:I}", "peak",
+				(json_int_t)res->tasks_peak, "refused_forks",
+				(json_int_t)res->refused_forks)
+		    : json_null());
 	if (r->cpu_from)
 		put(&broken, json_object_get(doc, "cpu"), "from",
 		    json_string(r->cpu_from));
@@ -507,32 +572,32 @@ char *stk_record_to_json(const struct stk_record *r)
 
 char *stk_record_summary(const struct stk_record *r)
 {
+	const struct stk_result *res = &r->res;
+	const char *verdict = stk_verdict_name(res->verdict);
 	char what[160], *line = NULL;
 	if (r->error)
-		snprintf(what, sizeof(what), "%s (%s: %s)", r->verdict,
+		snprintf(what, sizeof(what), "%s (%s: %s)", verdict,
 			 r->error->step, stk_strerror(r->error->errnum));
 	else if (r->killed_for)
-		snprintf(what, sizeof(what), "%s (%s)", r->verdict,
-			 r->killed_for);
-	else if (r->limit_fired || (r->signal && strcmp(r->verdict, "signal")))
-		snprintf(what, sizeof(what), "%s", r->verdict);
-	else if (r->signal)
-		snprintf(what, sizeof(what), "%s %s", r->verdict,
-			 sigabbrev_np(r->signal) ? sigabbrev_np(r->signal)
-						 : "?");
-	else if (r->exit_code > 0)
-		snprintf(what, sizeof(what), "%s %d", r->verdict, r->exit_code);
+		snprintf(what, sizeof(what), "%s (%s)", verdict, r->killed_for);
+	else if (res->limit_fired >= 0 ||
+		 (res->signal && res->verdict != STK_VERDICT_SIGNAL))
+		snprintf(what, sizeof(what), "%s", verdict);
+	else if (res->signal)
+		snprintf(what, sizeof(what), "%s %s", verdict,
+			 sigabbrev_np(res->signal) ? sigabbrev_np(res->signal)
+						   : "?");
+	else if (res->exit_code > 0)
+		snprintf(what, sizeof(what), "%s %d", verdict, res->exit_code);
 	else
-		snprintf(what, sizeof(what), "%s", r->verdict);
+		snprintf(what, sizeof(what), "%s", verdict);
 	char peak[48] = "";
-	json_t *bytes =
-		r->memory ? json_object_get(r->memory, "peak_bytes") : NULL;
-	if (bytes)
+	if (res->memory_counted)
 		snprintf(peak, sizeof(peak), ", peak %.1f MiB",
-			 (double)json_integer_value(bytes) / (1 << 20));
+			 (double)res->memory_peak_bytes / (1 << 20));
 	if (asprintf(&line, "stockade: %s after %.3f s wall, %.3f s CPU%s",
-		     what, r->wall_seconds, r->user_seconds + r->system_seconds,
-		     peak) < 0)
+		     what, res->wall_seconds,
+		     res->user_seconds + res->system_seconds, peak) < 0)
 		return NULL;
 	return line;
 }
@@ -545,9 +610,6 @@ void stk_record_free(struct stk_record *r)
 	json_decref(r->profile);
 	json_decref(r->enforced);
 	json_decref(r->denied);
-	json_decref(r->output);
-	json_decref(r->memory);
-	json_decref(r->tasks);
 	free(r->killed_for);
 	stk_error_free(r->error);
 	free(r);

@@ -170,6 +170,17 @@ struct loop {
 	struct rusage usage;
 };
 
+/* The thread's signals while it works on a run.  SIGPIPE is blocked: the
+ * caller may have stopped reading what the sandbox writes, and that must
+ * end in EPIPE, not in the caller's death.  With forward, the signals to
+ * pass on are blocked too and read from a signalfd (stk_run only: a
+ * handle has no thread of its own to take them). */
+struct run_signals {
+	sigset_t old_mask;
+	bool pipe_was_pending;
+	int fd;
+};
+
 /* A run as a handle holds it (stk_run_start .. stk_run_free). */
 struct stk_run {
 	const struct stk_policy *policy; /* borrowed */
@@ -190,6 +201,8 @@ struct stk_run {
 	int result;	  /* what stk_run returns: 0 or -errno */
 	bool over;	  /* ended and cleaned up: only the record is left */
 	bool may_sigpipe; /* a relay writes to a pipe of the caller's */
+	struct run_signals forward; /* with the policy's forward_signals */
+	bool forwarding;
 	/* For the caller's event loop, made by the first stk_run_fd. */
 	int epfd;
 	int wake; /* eventfd: readable while a turn has work that
@@ -258,6 +271,8 @@ static int plan_build(struct stk_run *run, const struct stk_job *job,
 	if (build_envp(plan, policy, job) < 0)
 		return stk_error_set(err, ENOMEM, "plan", "out of memory");
 	int r = plan_mounts(plan, policy, err);
+	if (r == 0 && job && job->n_files)
+		r = plan_files(plan, policy, job, err);
 	/* Root mode, or a delegated parent: a cgroup of its own for the
 	 * run's limits and figures.  Without either there is none to write,
 	 * and the record says so; a limit its controllers lack falls back
@@ -699,28 +714,29 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 					 .step = STEP_COUNT,
 					 .index = -1,
 					 .errnum = l->loop_failed};
-	rec->interrupted = l->first;
-	rec->supervisor_seconds = (double)own_cpu_us(l) / 1e6;
+	struct stk_result *res = &rec->res;
+	res->interrupted_by = l->first;
+	res->supervisor_seconds = (double)own_cpu_us(l) / 1e6;
 	/* The group's CPU counts every process of the run, whenever it
 	 * ended; init's rusage only those it reaped. */
 	if (l->have_cg && l->cg.cpu) {
-		rec->user_seconds = (double)l->cg.user_us / 1e6;
-		rec->system_seconds = (double)l->cg.system_us / 1e6;
+		res->user_seconds = (double)l->cg.user_us / 1e6;
+		res->system_seconds = (double)l->cg.system_us / 1e6;
 		rec->cpu_from = "cgroup cpu.stat";
 	} else {
-		rec->user_seconds = (double)l->usage.ru_utime.tv_sec +
+		res->user_seconds = (double)l->usage.ru_utime.tv_sec +
 				    (double)l->usage.ru_utime.tv_usec / 1e6;
-		rec->system_seconds = (double)l->usage.ru_stime.tv_sec +
+		res->system_seconds = (double)l->usage.ru_stime.tv_sec +
 				      (double)l->usage.ru_stime.tv_usec / 1e6;
 		rec->cpu_from = "rusage of init";
 		/* A killed tree's processes never reached init's rusage:
 		 * then the count from /proc taken before the kill is the
 		 * larger, and the truer. */
-		double reaped = rec->user_seconds + rec->system_seconds;
+		double reaped = res->user_seconds + res->system_seconds;
 		if ((double)(l->tree.user_us + l->tree.system_us) / 1e6 >
 		    reaped) {
-			rec->user_seconds = (double)l->tree.user_us / 1e6;
-			rec->system_seconds = (double)l->tree.system_us / 1e6;
+			res->user_seconds = (double)l->tree.user_us / 1e6;
+			res->system_seconds = (double)l->tree.system_us / 1e6;
 			rec->cpu_from = "/proc of the run's processes";
 		}
 	}
@@ -749,13 +765,14 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 	else
 		status = l->init_info.si_status & 0x7f;
 	if (WIFEXITED(status)) {
-		rec->exit_code = WEXITSTATUS(status);
-		rec->exit_status = rec->exit_code;
-		rec->verdict = rec->exit_code == 0 ? "ok" : "exit";
+		res->exit_code = WEXITSTATUS(status);
+		res->exit_status = res->exit_code;
+		res->verdict =
+			res->exit_code == 0 ? STK_VERDICT_OK : STK_VERDICT_EXIT;
 	} else {
-		rec->signal = WTERMSIG(status);
-		rec->exit_status = STK_EXIT_SIGNAL_BASE + rec->signal;
-		rec->verdict = "signal";
+		res->signal = WTERMSIG(status);
+		res->exit_status = STK_EXIT_SIGNAL_BASE + res->signal;
+		res->verdict = STK_VERDICT_SIGNAL;
 	}
 	/* The verdict names why the run ended, from what we saw ourselves
 	 * (a limit we enforced, the listener's report) or counted (CPU time,
@@ -765,21 +782,30 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 	 * to look like RLIMIT_CPU's; so CPU time too is the supervisor's own
 	 * count, in both modes.  A write past --file-size gets SIGXFSZ, which
 	 * no count tells from a forged one: it stays a "signal". */
+	static const struct {
+		const char *fired;
+		enum stk_limit limit;
+		enum stk_verdict verdict;
+	} limits[] = {
+		{"wall", STK_LIMIT_WALL_TIME, STK_VERDICT_WALL_LIMIT},
+		{"output", STK_LIMIT_OUTPUT, STK_VERDICT_OUTPUT_LIMIT},
+		{"cpu", STK_LIMIT_CPU_TIME, STK_VERDICT_CPU_LIMIT},
+	};
+	int fired = -1;
+	for (size_t i = 0; l->fired && i < ARRAY_SIZE(limits); i++)
+		if (strcmp(l->fired, limits[i].fired) == 0)
+			fired = (int)i;
+	res->limit_fired = fired < 0 ? -1 : (int)limits[fired].limit;
 	if (l->cancelled)
-		rec->verdict = "cancelled";
+		res->verdict = STK_VERDICT_CANCELLED;
 	else if (l->denials.killed_by)
-		rec->verdict = "syscall-denied";
-	else if (l->fired && strcmp(l->fired, "wall") == 0)
-		rec->verdict = "wall-limit";
-	else if (l->fired && strcmp(l->fired, "output") == 0)
-		rec->verdict = "output-limit";
-	else if (l->fired && strcmp(l->fired, "cpu") == 0)
-		rec->verdict = "cpu-limit";
+		res->verdict = STK_VERDICT_SYSCALL_DENIED;
+	else if (fired >= 0)
+		res->verdict = limits[fired].verdict;
 	else if (l->have_cg && l->cg.oom_kills)
-		rec->verdict = "memory-limit";
+		res->verdict = STK_VERDICT_MEMORY_LIMIT;
 	else if (l->have_cg && l->cg.pids_max_hits)
-		rec->verdict = "tasks-limit";
-	rec->limit_fired = l->fired;
+		res->verdict = STK_VERDICT_TASKS_LIMIT;
 }
 
 static void end_sandbox(struct sandbox *sb, struct loop *l)
@@ -800,17 +826,6 @@ static void end_sandbox(struct sandbox *sb, struct loop *l)
 			*fds[i] = -1;
 		}
 }
-
-/* The thread's signals while it works on a run.  SIGPIPE is blocked: the
- * caller may have stopped reading what the sandbox writes, and that must
- * end in EPIPE, not in the caller's death.  With forward, the signals to
- * pass on are blocked too and read from a signalfd (stk_run only: a
- * handle has no thread of its own to take them). */
-struct run_signals {
-	sigset_t old_mask;
-	bool pipe_was_pending;
-	int fd;
-};
 
 static int signals_take(struct run_signals *rs, bool forward)
 {
@@ -888,7 +903,7 @@ static void run_end(struct stk_run *run, bool ran)
 	denials_release(&l->denials);
 	/* The run's time ends with its last process, not with the delivery
 	 * of what it wrote to a slow reader. */
-	rec->wall_seconds = (l->ended ? l->ended : now()) - run->start;
+	rec->res.wall_seconds = (l->ended ? l->ended : now()) - run->start;
 	plan_release(&run->plan);
 	run->over = true;
 }
@@ -955,7 +970,7 @@ static struct stk_run *run_new(const struct stk_policy *policy)
 		return NULL;
 	}
 	run->policy = policy;
-	run->stdin_fd = run->uid_lock = -1;
+	run->stdin_fd = run->uid_lock = run->forward.fd = -1;
 	run->epfd = run->wake = run->drain_timer = -1;
 	run->sb = (struct sandbox){.pidfd = -1,
 				   .sync_fd = -1,
@@ -1000,7 +1015,22 @@ int stk_run_start(const struct stk_policy *policy, const struct stk_job *job,
 	struct run_signals rs;
 	signals_take(&rs, false);
 	own_begin(&run->l);
-	int r = run_begin(run, job, -1);
+	int r = 0;
+	/* Taken before the clone, so that one that comes during the setup
+	 * is passed on too; given back by stk_run_free. */
+	if (policy->forward_signals) {
+		r = signals_take(&run->forward, true);
+		run->forwarding = true;
+	}
+	if (r < 0) {
+		run_fail(&run->error, -r, "signalfd");
+		run->plan.argv = policy->argv;
+		record_init(run->rec, policy, &run->plan);
+		run->result = r;
+		run_end(run, false);
+	} else {
+		r = run_begin(run, job, run->forward.fd);
+	}
 	own_end(&run->l);
 	signals_give_back(&rs);
 	if (r < 0)
@@ -1168,7 +1198,11 @@ int stk_run_signal(struct stk_run *run, int sig)
 		return -EINVAL;
 	if (run->over || run->l.init_done)
 		return -ESRCH;
-	return sys_pidfd_send_signal(run->sb.pidfd, sig) < 0 ? -errno : 0;
+	if (sys_pidfd_send_signal(run->sb.pidfd, sig) < 0)
+		return -errno;
+	if (!run->l.first)
+		run->l.first = sig; /* the record's interrupted_by */
+	return 0;
 }
 
 int stk_run_wait(struct stk_run *run, struct stk_record **record,
@@ -1200,6 +1234,8 @@ void stk_run_free(struct stk_run *run)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	if (run->forwarding)
+		signals_give_back(&run->forward);
 	strv_free(run->argv);
 	stk_record_free(run->rec);
 	stk_error_free(run->error);
@@ -1211,23 +1247,10 @@ int stk_run(const struct stk_policy *policy, struct stk_record **record,
 {
 	if (record)
 		*record = NULL;
-	struct stk_run *run = run_new(policy);
+	struct stk_run *run = NULL;
+	stk_run_start(policy, NULL, &run, NULL);
 	if (!run)
 		return stk_error_set(err, ENOMEM, "run", "out of memory");
-	struct run_signals rs;
-	int sr = signals_take(&rs, policy->forward_signals);
-	own_begin(&run->l);
-	if (sr < 0) {
-		run_fail(&run->error, -sr, "signalfd");
-		run->plan.argv = policy->argv;
-		record_init(run->rec, policy, &run->plan);
-		run->result = sr;
-		run_end(run, false);
-	} else if (run_begin(run, NULL, rs.fd) == 0) {
-		run_drive(run);
-	}
-	own_end(&run->l);
-	signals_give_back(&rs);
 	int r = stk_run_wait(run, record, err);
 	stk_run_free(run);
 	return r;

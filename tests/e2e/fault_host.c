@@ -277,7 +277,8 @@ static bool run_once(const struct stk_policy *p, int n, int e,
 	struct stk_job *job = stk_job_new();
 	struct sink out = {0};
 	if (!job || stk_job_set_command(job, cat, &err) < 0 ||
-	    stk_job_set_stdin(job, "hello\n", 6, &err) < 0) {
+	    stk_job_set_stdin(job, "hello\n", 6, &err) < 0 ||
+	    stk_job_add_file(job, "/tmp/job/file", "x", 1, 0600, &err) < 0) {
 		fprintf(stderr, "fault_host: job: %s\n",
 			err ? err->message : "out of memory");
 		exit(2);

@@ -116,6 +116,27 @@ static void report(struct stk_run *run, int wakeups)
 	char *summary = rec ? stk_record_summary(rec) : NULL;
 	printf("summary=%s\n", summary ? summary : "");
 	free(summary);
+	/* The figures as the struct has them, and the JSON on one line. */
+	const struct stk_result *res = rec ? stk_record_result(rec) : NULL;
+	if (res)
+		printf("res=%u %s %d %d %d %d %llu %llu %llu %d %llu %d %llu "
+		       "%llu %s\n",
+		       res->version, stk_verdict_name(res->verdict),
+		       res->exit_code, res->signal, res->exit_status,
+		       res->limit_fired, (unsigned long long)res->stdout_bytes,
+		       (unsigned long long)res->stderr_bytes,
+		       (unsigned long long)res->dropped_bytes,
+		       res->memory_counted,
+		       (unsigned long long)res->memory_peak_bytes,
+		       res->tasks_counted, (unsigned long long)res->tasks_peak,
+		       (unsigned long long)res->denied_calls,
+		       res->error ? res->error->step : "-");
+	char *json = rec ? stk_record_to_json(rec) : NULL;
+	for (char *c = json; c && *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	printf("json=%s\n", json ? json : "");
+	free(json);
 	struct stk_record *again = NULL;
 	stk_run_wait(run, &again, NULL);
 	printf("second_record=%s\n", again ? "yes" : "no");
@@ -138,6 +159,22 @@ static struct stk_run *start(struct stk_job *job)
 	if (!run)
 		die("start", NULL);
 	return run;
+}
+
+static void print_sink(const struct sink *s);
+
+/* The usual case: the job started (and freed: the run has what it needs),
+ * driven to its end, reported; its output into s, when not NULL. */
+static void run_job(struct stk_job *job, struct sink *s)
+{
+	if (s)
+		stk_job_set_output(job, take, s);
+	struct stk_run *run = start(job);
+	stk_job_free(job);
+	int wakeups = drive(run, -1, NULL);
+	if (s)
+		print_sink(s);
+	report(run, wakeups);
 }
 
 static void print_sink(const struct sink *s)
@@ -191,9 +228,67 @@ static void case_unread_stdin(void)
 	if (!data || stk_job_set_stdin(job, data, len, &err) < 0)
 		die("stdin", err);
 	free(data);
+	run_job(job, NULL);
+}
+
+/* Calls the filter refuses: counted in the result as in the record. */
+static void case_denied(void)
+{
+	static const char *const sh[] = {
+		"/bin/sh", "-c", "mount -t tmpfs none /tmp 2>/dev/null; exit 3",
+		NULL};
+	struct stk_job *job = job_of(sh);
+	run_job(job, NULL);
+}
+
+/* The job's input in place of the host's: the host's stdin, a pipe with
+ * bytes in it, is neither read by the run nor by its supervisor. */
+static void case_host_stdin(void)
+{
+	static const char *const cat[] = {"/bin/cat", NULL};
+	struct stk_job *job = job_of(cat);
+	struct stk_error *err = NULL;
+	struct sink s = {0};
+	if (stk_job_set_stdin(job, "job\n", 4, &err) < 0)
+		die("stdin", err);
+	stk_job_set_output(job, take, &s);
 	struct stk_run *run = start(job);
 	stk_job_free(job);
-	report(run, drive(run, -1, NULL));
+	int wakeups = drive(run, -1, NULL);
+	print_sink(&s);
+	char left[64] = "";
+	ssize_t n = read(0, left, sizeof(left) - 1);
+	left[n > 0 ? n : 0] = '\0';
+	left[strcspn(left, "\n")] = '\0';
+	printf("host_stdin=%s\n", left);
+	report(run, wakeups);
+}
+
+/* Files the job places: text, binary with NULs, in a directory made on
+ * the way, with their modes and the sandbox user as owner.  A file where
+ * no tmpfs is fails the start. */
+static void case_files(bool outside)
+{
+	static const char *const sh[] = {
+		"/bin/sh", "-c",
+		"cat /tmp/in/a.txt; stat -c '%a %u %s' /tmp/in/a.txt "
+		"/tmp/in/sub/b.bin; od -An -tx1 /tmp/in/sub/b.bin",
+		NULL};
+	struct stk_job *job = job_of(sh);
+	struct stk_error *err = NULL;
+	struct sink s = {0};
+	static const char bin[] = {0, 1, 2, 0, (char)0xff};
+	if (stk_job_add_file(job, "/tmp/in/a.txt", "hello\n", 6, 0, &err) < 0 ||
+	    stk_job_add_file(job, "/tmp/in//sub/b.bin", bin, sizeof(bin), 0750,
+			     &err) < 0 ||
+	    (outside &&
+	     stk_job_add_file(job, "/usr/evil", "x", 1, 0, &err) < 0))
+		die("file", err);
+	printf("bad_path=%d\n",
+	       stk_job_add_file(job, "/tmp/../etc/x", "x", 1, 0, NULL));
+	printf("bad_mode=%d\n",
+	       stk_job_add_file(job, "/tmp/y", "x", 1, 04755, NULL));
+	run_job(job, &s);
 }
 
 /* The job's environment over the policy's; its command. */
@@ -208,12 +303,7 @@ static void case_env(void)
 	    stk_job_set_env(job, "FOO", "bar", &err) < 0 ||
 	    stk_job_set_env(job, "LANG", NULL, &err) < 0)
 		die("env", err);
-	stk_job_set_output(job, take, &s);
-	struct stk_run *run = start(job);
-	stk_job_free(job);
-	int wakeups = drive(run, -1, NULL);
-	print_sink(&s);
-	report(run, wakeups);
+	run_job(job, &s);
 }
 
 static void case_sleep_with(void (*act)(struct stk_run *), uint64_t wall_ns)
@@ -296,9 +386,7 @@ static void case_closed_pipe(void)
 	struct stk_error *err = NULL;
 	if (stk_job_set_stdio(job, -1, p[1], -1, &err) < 0)
 		die("stdio", err);
-	struct stk_run *run = start(job);
-	stk_job_free(job);
-	report(run, drive(run, -1, NULL));
+	run_job(job, NULL);
 	close(p[1]);
 }
 
@@ -333,9 +421,7 @@ static void case_unread(void)
 	if (stk_job_set_stdio(job, -1, p[1], -1, &err) < 0 ||
 	    stk_job_set_limit(job, STK_LIMIT_WALL_TIME, 300000000ULL, &err) < 0)
 		die("job", err);
-	struct stk_run *run = start(job);
-	stk_job_free(job);
-	report(run, drive(run, -1, NULL));
+	run_job(job, NULL);
 }
 
 /* A callback that takes no more after 100 KiB: the program sees its
@@ -398,6 +484,14 @@ int main(int argc, char **argv)
 		case_echo();
 	else if (strcmp(c, "unread-stdin") == 0)
 		case_unread_stdin();
+	else if (strcmp(c, "denied") == 0)
+		case_denied();
+	else if (strcmp(c, "host-stdin") == 0)
+		case_host_stdin();
+	else if (strcmp(c, "files") == 0)
+		case_files(false);
+	else if (strcmp(c, "files-outside") == 0)
+		case_files(true);
 	else if (strcmp(c, "env") == 0)
 		case_env();
 	else if (strcmp(c, "cancel") == 0)

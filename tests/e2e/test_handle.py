@@ -2,6 +2,7 @@
 driven from the host's own epoll set, fed and read through the job, ended
 by the host.  tests/e2e/run_host.c does each case and prints what it saw;
 examples/epoll-host.c runs many at once."""
+import json
 import os
 import re
 import shutil
@@ -27,13 +28,13 @@ def run_host(host_dir):
     return build_host("run_host", host_dir)
 
 
-def run_case(run_host, case, mode):
+def run_case(run_host, case, mode, stdin=subprocess.DEVNULL, input=None):
     """The facts run_host printed for CASE, with no leftover of its runs."""
     prefix = [] if mode == "root" else SETPRIV
     marker = os.path.basename(run_host)
     before = snapshot(marker)
     cp = subprocess.run(prefix + [run_host, case], capture_output=True, text=True,
-                        timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+                        timeout=TIMEOUT, stdin=None if input else stdin, input=input)
     assert cp.returncode == 0, cp.stdout + cp.stderr
     facts = dict(line.split("=", 1) for line in cp.stdout.splitlines() if "=" in line)
     assert "hang" not in facts, cp.stdout
@@ -41,7 +42,36 @@ def run_case(run_host, case, mode):
     left.pop("/tmp", None)  # the whole machine's scratch: compilers write there
     assert left == {}, cp.stdout
     facts["stderr"] = cp.stderr
+    if "res" in facts:
+        check_result_matches_record(facts)
     return facts
+
+
+LIMITS = {0: "wall", 7: "cpu", 1: "output", -1: None}  # enum stk_limit
+
+
+def check_result_matches_record(facts):
+    """struct stk_result and the JSON record say the same."""
+    (version, verdict, code, sig, status, limit, out, err, dropped, mem_counted, peak,
+     tasks_counted, tasks_peak, denied, step) = facts["res"].split()
+    rec = json.loads(facts["json"])
+    assert version == "1"
+    assert verdict == rec["verdict"] == facts["verdict"]
+    assert int(code) == (-1 if rec["exit_code"] is None else rec["exit_code"])
+    assert int(sig) == (rec["signal"] or 0)
+    assert int(status) == rec["exit_status"]
+    assert LIMITS[int(limit)] == rec["limit_fired"]
+    if rec["output"] is not None:
+        assert [int(out), int(err), int(dropped)] == [
+            rec["output"][k] for k in ("stdout_bytes", "stderr_bytes", "dropped_bytes")]
+    assert (mem_counted == "1") == (rec["memory"] is not None)
+    if rec["memory"]:
+        assert int(peak) == rec["memory"]["peak_bytes"]
+    assert (tasks_counted == "1") == (rec["tasks"] is not None)
+    if rec["tasks"]:
+        assert int(tasks_peak) == rec["tasks"]["peak"]
+    assert int(denied) == sum(d["count"] for d in rec["denied"])
+    assert step == (rec["error"]["step"] if rec["error"] else "-")
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -63,6 +93,43 @@ def test_input_the_program_never_reads_does_not_kill_the_host(run_host, mode):
     the SIGPIPE through and the host (SIGPIPE at SIG_DFL) died of it."""
     f = run_case(run_host, "unread-stdin", mode)
     assert f["verdict"] == "ok", f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_refused_calls_are_counted_in_the_result(run_host, mode):
+    f = run_case(run_host, "denied", mode)
+    assert (f["verdict"], f["exit"]) == ("exit", "3"), f
+    assert int(f["res"].split()[13]) >= 1, f  # and equal to the record's
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_hosts_own_stdin_is_left_alone(run_host, mode):
+    """A job with input of its own: the host's stdin (a pipe with bytes in
+    it) is read by nobody.  Before, a handle of a policy that does not
+    forward signals polled and read fd 0 as if it were its signalfd: it
+    ate the host's input, and spun on a stdin at its end."""
+    f = run_case(run_host, "host-stdin", mode, input="keep\n")
+    assert (f["verdict"], f["text"]) == ("ok", "job|"), f
+    assert f["host_stdin"] == "keep", f
+    assert int(f["wakeups"]) < 20, f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_files_the_job_places(run_host, mode):
+    """Text, and binary with NUL bytes, in a directory made on the way,
+    with their modes, owned by the sandbox user (1000); a path with ".."
+    or a mode with set-id bits is refused when it is added."""
+    f = run_case(run_host, "files", mode)
+    assert (f["bad_path"], f["bad_mode"]) == ("-22", "-22"), f
+    assert f["verdict"] == "ok", f
+    assert f["text"] == "hello|644 1000 6|750 1000 5| 00 01 02 00 ff|", f
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_file_outside_every_tmpfs_fails_the_start(run_host, mode):
+    f = run_case(run_host, "files-outside", mode)
+    assert (f["start"], f["start_step"], f["verdict"]) == ("-22", "file", "setup-error"), f
+    assert "must lie inside a tmpfs" in f["start_error"], f
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -3,7 +3,9 @@
  *
  *   threaded_host THREADS RUNS TREE [wall]
  *
- * THREADS threads each make RUNS runs of one shared policy, which copies
+ * THREADS threads each make RUNS runs of one shared, sealed policy - the
+ * even threads by stk_run, the odd ones by a run handle stepped from an
+ * epoll set of their own - which copies
  * the directory TREE into the sandbox and checks that the copy is whole;
  * the first run of each thread instead writes more than any pipe holds to
  * a stdout nobody reads, under a wall-time limit.  Meanwhile other threads
@@ -15,6 +17,7 @@
 #include "stockade.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,12 +93,35 @@ static int count_fds(void)
 	return n - 3; /* ".", ".." and the directory's own fd */
 }
 
+/* The odd threads drive their runs as an event loop would: a handle,
+ * stepped when its fd is readable in an epoll set of the thread's own. */
+static int by_handle(const struct stk_policy *p, struct stk_record **rec,
+		     struct stk_error **err)
+{
+	struct stk_run *run = NULL;
+	int r = stk_run_start(p, NULL, &run, err);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN};
+	if (!run || ep < 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, stk_run_fd(run), &ev) < 0) {
+		fprintf(stderr, "handle: %s\n", strerror(errno));
+		exit(2);
+	}
+	while (r == 0 && stk_run_step(run) != 1)
+		if (epoll_wait(ep, &ev, 1, -1) < 0 && errno != EINTR)
+			exit(2);
+	close(ep);
+	int w = stk_run_wait(run, rec, err);
+	stk_run_free(run);
+	return r < 0 ? r : w;
+}
+
 static void check(int thread, int run, const struct stk_policy *p,
 		  const char *want)
 {
 	struct stk_error *err = NULL;
 	struct stk_record *rec = NULL;
-	int r = stk_run(p, &rec, &err);
+	int r = thread % 2 ? by_handle(p, &rec, &err) : stk_run(p, &rec, &err);
 	const char *verdict = rec ? stk_record_verdict(rec) : "none";
 	if (reap_flags && r == -ECHILD && !strcmp(verdict, "setup-error"))
 		stolen++;
@@ -128,6 +155,8 @@ static struct stk_policy *policy(const char *const argv[], const char *copy,
 		fprintf(stderr, "policy: %s\n", err ? err->message : "?");
 		exit(2);
 	}
+	/* One template for every thread's runs. */
+	stk_policy_seal(p);
 	return p;
 }
 

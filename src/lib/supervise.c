@@ -1011,17 +1011,18 @@ int stk_run_start(const struct stk_policy *policy, const struct stk_job *job,
 	struct stk_run *run = run_new(policy);
 	if (!run)
 		return stk_error_set(err, ENOMEM, "run", "out of memory");
-	/* The child may be dead before the sync byte reaches it. */
-	struct run_signals rs;
-	signals_take(&rs, false);
 	own_begin(&run->l);
 	int r = 0;
 	/* Taken before the clone, so that one that comes during the setup
-	 * is passed on too; given back by stk_run_free. */
+	 * is passed on too; given back by stk_run_free.  First: the guard
+	 * below restores the mask it found, which must include these. */
 	if (policy->forward_signals) {
 		r = signals_take(&run->forward, true);
 		run->forwarding = true;
 	}
+	/* The child may be dead before the sync byte reaches it. */
+	struct run_signals rs;
+	signals_take(&rs, false);
 	if (r < 0) {
 		run_fail(&run->error, -r, "signalfd");
 		run->plan.argv = policy->argv;

@@ -291,6 +291,30 @@ static void case_files(bool outside)
 	run_job(job, &s);
 }
 
+/* A policy that forwards signals: a SIGTERM sent to this process while
+ * the run is in flight is passed on to the program, not taken by this
+ * process, and once the run is freed this thread's mask is as before. */
+static void case_forward(void)
+{
+	static const char *const sleeper[] = {"/bin/sleep", "30", NULL};
+	struct stk_error *err = NULL;
+	struct stk_policy *p = stk_policy_new();
+	if (!p || stk_policy_set_command(p, sleeper, &err) < 0)
+		die("policy", err);
+	stk_policy_set_forward_signals(p, true);
+	stk_policy_seal(p);
+	struct stk_run *run = NULL;
+	printf("start=%d\n", stk_run_start(p, NULL, &run, NULL));
+	kill(getpid(), SIGTERM);
+	int wakeups = drive(run, -1, NULL);
+	report(run, wakeups);
+	sigset_t now;
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	printf("blocked_after=%d%d\n", sigismember(&now, SIGTERM),
+	       sigismember(&now, SIGPIPE));
+	stk_policy_free(p);
+}
+
 /* The job's environment over the policy's; its command. */
 static void case_env(void)
 {
@@ -492,6 +516,8 @@ int main(int argc, char **argv)
 		case_files(false);
 	else if (strcmp(c, "files-outside") == 0)
 		case_files(true);
+	else if (strcmp(c, "forward") == 0)
+		case_forward();
 	else if (strcmp(c, "env") == 0)
 		case_env();
 	else if (strcmp(c, "cancel") == 0)

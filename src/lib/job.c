@@ -74,11 +74,9 @@ int stk_job_set_stdin(struct stk_job *job, const void *data, size_t len,
 	if (!data && len)
 		return stk_error_set(err, EINVAL, "stdin",
 				     "stdin: no bytes for length %zu", len);
-	char *copy = malloc(len ? len : 1);
+	char *copy = bytes_copy(data, len);
 	if (!copy)
 		return stk_error_set(err, ENOMEM, "stdin", "out of memory");
-	if (len)
-		memcpy(copy, data, len);
 	free(job->stdin_data);
 	job->stdin_data = copy;
 	job->stdin_len = len;
@@ -130,7 +128,7 @@ int stk_job_add_file(struct stk_job *job, const char *path, const void *data,
 		return stk_error_set(err, ENOMEM, "file", "out of memory");
 	job->files = files;
 	struct job_file f = {.path = strdup(dest),
-			     .data = malloc(len ? len : 1),
+			     .data = bytes_copy(data, len),
 			     .len = len,
 			     .mode = mode ? mode : 0644};
 	if (!f.path || !f.data) {
@@ -138,8 +136,6 @@ int stk_job_add_file(struct stk_job *job, const char *path, const void *data,
 		free(f.data);
 		return stk_error_set(err, ENOMEM, "file", "out of memory");
 	}
-	if (len)
-		memcpy(f.data, data, len);
 	job->files[job->n_files++] = f;
 	return 0;
 }

@@ -4,6 +4,8 @@
 
 #include "policy.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 
 /* A file the job places in the sandbox before the start. */
@@ -13,6 +15,15 @@ struct job_file {
 	size_t len;
 	mode_t mode;
 };
+
+/* A copy of len bytes (one byte allocated for none), or NULL. */
+static inline char *bytes_copy(const void *data, size_t len)
+{
+	char *copy = malloc(len ? len : 1);
+	if (copy && len)
+		memcpy(copy, data, len);
+	return copy;
+}
 
 /* At most this many, as a --copy tree. */
 #define JOB_MAX_FILES 4096

@@ -491,12 +491,11 @@ int plan_files(struct plan *plan, const struct stk_policy *policy,
 		struct mount_op op = {.kind = OP_FILE,
 				      .mode = f->mode,
 				      .fd = -1,
-				      .source = malloc(f->len ? f->len : 1),
+				      .source = bytes_copy(f->data, f->len),
 				      .length = f->len};
 		if (!op.source)
 			return stk_error_set(err, ENOMEM, "file",
 					     "out of memory");
-		memcpy(op.source, f->data, f->len);
 		if (add_op(plan, &op, f->path) < 0) {
 			free(op.source);
 			return stk_error_set(err, ENOMEM, "file",
@@ -604,20 +603,6 @@ static int open_parent(int root, const char *dest, char *buf, size_t size,
 	}
 	*base = part;
 	return dir;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int copy_fd(int out, int in)

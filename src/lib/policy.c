@@ -431,6 +431,15 @@ int stk_policy_set_chdir(struct stk_policy *p, const char *path,
 	return 0;
 }
 
+struct env_var *env_find(const struct env_var *env, size_t n_env,
+			 const char *name)
+{
+	for (size_t i = 0; i < n_env; i++)
+		if (strcmp(env[i].name, name) == 0)
+			return (struct env_var *)&env[i];
+	return NULL;
+}
+
 int env_put(struct env_var **env, size_t *n_env, const char *name,
 	    const char *value, struct stk_error **err)
 {
@@ -441,12 +450,11 @@ int env_put(struct env_var **env, size_t *n_env, const char *name,
 	_cleanup_free_ char *v = NULL;
 	if (value && !(v = strdup(value)))
 		return stk_error_set(err, ENOMEM, "--env", "out of memory");
-	for (size_t i = 0; i < *n_env; i++) {
-		if (strcmp((*env)[i].name, name) == 0) {
-			free((*env)[i].value);
-			(*env)[i].value = steal_ptr(&v);
-			return 0;
-		}
+	struct env_var *old = env_find(*env, *n_env, name);
+	if (old) {
+		free(old->value);
+		old->value = steal_ptr(&v);
+		return 0;
 	}
 	struct env_var *e = grow(*env, *n_env, sizeof(*e));
 	if (!e)

@@ -125,6 +125,9 @@ int policy_set_profile(struct stk_policy *p, const char *name,
 /* policy.c: what the policy's setters and the job's share (job.c). */
 int command_copy(char ***dst, const char *const argv[], struct stk_error **err);
 void strv_free(char **v);
+/* The entry of NAME, or NULL. */
+struct env_var *env_find(const struct env_var *env, size_t n_env,
+			 const char *name);
 int env_put(struct env_var **env, size_t *n_env, const char *name,
 	    const char *value, struct stk_error **err);
 void env_free(struct env_var *env, size_t n_env);

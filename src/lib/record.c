@@ -194,7 +194,7 @@ void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
 	}
 }
 
-void record_output(struct stk_record *rec, const struct relay *out, bool cut)
+void record_output(struct stk_record *rec, const struct relay *out)
 {
 	/* Passed on is what reached the caller; dropped, what the program
 	 * wrote that did not (past --output, or the caller's end closed or
@@ -204,7 +204,7 @@ void record_output(struct stk_record *rec, const struct relay *out, bool cut)
 	res->stdout_bytes = out[0].bytes - out[0].dropped;
 	res->stderr_bytes = out[1].bytes - out[1].dropped;
 	res->dropped_bytes = out[0].dropped + out[1].dropped;
-	res->output_cut = cut;
+	res->output_cut = res->limit_fired == STK_LIMIT_OUTPUT;
 	res->stdout_closed = out[0].broken;
 	res->stderr_closed = out[1].broken;
 }

@@ -34,8 +34,9 @@ struct cgroup_usage;
 void record_cgroup(struct stk_record *rec, const struct cgroup_run *cg,
 		   const struct cgroup_usage *u);
 struct relay;
-/* out: the stdout and stderr relays, after the run. */
-void record_output(struct stk_record *rec, const struct relay *out, bool cut);
+/* out: the stdout and stderr relays, after the run (and its verdict: the
+ * output was cut when the output limit fired). */
+void record_output(struct stk_record *rec, const struct relay *out);
 /* The figures of a run not yet started: no exit code, no limit fired. */
 void record_start(struct stk_record *rec);
 /* Records a setup failure: verdict setup-error, exit status, error. */

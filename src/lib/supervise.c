@@ -49,16 +49,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The job's value of NAME, when the job sets it. */
-static const struct env_var *job_env(const struct stk_job *job,
-				     const char *name)
-{
-	for (size_t i = 0; job && i < job->n_env; i++)
-		if (strcmp(job->env[i].name, name) == 0)
-			return &job->env[i];
-	return NULL;
-}
-
 static int put_env(struct plan *plan, size_t *n, const struct env_var *e)
 {
 	if (!e->value)
@@ -85,18 +75,16 @@ static int build_envp(struct plan *plan, const struct stk_policy *policy,
 	/* Without PATH, search where execvp would (confstr _CS_PATH). */
 	plan->path_env = "/bin:/usr/bin";
 	for (size_t i = 0; i < policy->n_env; i++) {
-		const struct env_var *e = job_env(job, policy->env[i].name);
+		const struct env_var *e = job ? env_find(job->env, job->n_env,
+							 policy->env[i].name)
+					      : NULL;
 		if (put_env(plan, &n, e ? e : &policy->env[i]) < 0)
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < extra; i++) {
-		bool overrides = false;
-		for (size_t j = 0; j < policy->n_env && !overrides; j++)
-			overrides = strcmp(policy->env[j].name,
-					   job->env[i].name) == 0;
-		if (!overrides && put_env(plan, &n, &job->env[i]) < 0)
+	for (size_t i = 0; i < extra; i++)
+		if (!env_find(policy->env, policy->n_env, job->env[i].name) &&
+		    put_env(plan, &n, &job->env[i]) < 0)
 			return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -120,7 +108,7 @@ static int merge_limits(struct plan *plan, const struct stk_policy *policy,
 		if (job->asked & 1U << i)
 			asked |= 1U << i;
 	}
-	return (int)(asked & 0x7fffffff);
+	return (int)asked;
 }
 
 /* The poll entries of the loop's own descriptors, then two per relay. */
@@ -149,7 +137,7 @@ struct loop {
 	double ended;		/* when init was reaped, or 0 */
 	uint64_t budget;	/* output bytes still allowed */
 	struct relay io[3];	/* stdin, stdout, stderr */
-	const char *fired;	/* the limit that ended the run */
+	int fired; /* the enum stk_limit that ended the run, or -1 */
 	struct cgroup_usage cg; /* the run's group's figures */
 	bool have_cg;
 	const struct cgroup_run *group; /* the run's, or NULL */
@@ -173,8 +161,8 @@ struct loop {
 /* The thread's signals while it works on a run.  SIGPIPE is blocked: the
  * caller may have stopped reading what the sandbox writes, and that must
  * end in EPIPE, not in the caller's death.  With forward, the signals to
- * pass on are blocked too and read from a signalfd (stk_run only: a
- * handle has no thread of its own to take them). */
+ * pass on are blocked too and read from a signalfd, in the thread that
+ * starts the run (stk_policy_set_forward_signals). */
 struct run_signals {
 	sigset_t old_mask;
 	bool pipe_was_pending;
@@ -191,8 +179,7 @@ struct stk_run {
 	struct relay_sink sink; /* the job's output function, or fn NULL */
 	struct plan plan;
 	struct sandbox sb;
-	struct cgroup_run cg;
-	bool have_cg;
+	struct cgroup_run cg; /* made when plan.cgroup */
 	int uid_lock;
 	struct loop l;
 	struct stk_record *rec;	 /* owned until stk_run_wait */
@@ -222,16 +209,8 @@ static int job_input(struct stk_run *run, const struct stk_job *job)
 	if (fd < 0)
 		return -1;
 	run->stdin_fd = fd;
-	for (size_t done = 0; done < job->stdin_len;) {
-		ssize_t n = write(fd, job->stdin_data + done,
-				  job->stdin_len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0)
+	if (write_all(fd, job->stdin_data, job->stdin_len) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0)
 		return -1;
 	run->stdio[0] = fd;
 	return 0;
@@ -439,10 +418,10 @@ static int arm_timer(int *fd, uint64_t ns, bool repeat, const char *step,
 
 /* A limit the supervisor enforces fired: the whole sandbox is killed;
  * the first one is the verdict. */
-static void end_for(struct loop *l, const char *limit)
+static void end_for(struct loop *l, enum stk_limit limit)
 {
-	if (!l->fired)
-		l->fired = limit;
+	if (l->fired < 0)
+		l->fired = (int)limit;
 	kill_sandbox(l);
 }
 
@@ -491,7 +470,7 @@ static void check_cpu(struct loop *l)
 		used = l->tree.user_us + l->tree.system_us;
 	}
 	if (used + own_cpu_us(l) >= l->cpu_limit_us)
-		end_for(l, "cpu");
+		end_for(l, STK_LIMIT_CPU_TIME);
 }
 
 /* Once the sandbox is gone, what it wrote and the caller has not taken
@@ -505,7 +484,7 @@ static void check_cpu(struct loop *l)
 static double drain_until(const struct loop *l)
 {
 	bool by_itself = l->exited.kind && WIFEXITED(l->exited.status) &&
-			 !l->fired && !l->denials.killed_by && !l->cancelled;
+			 l->fired < 0 && !l->denials.killed_by && !l->cancelled;
 	if (!l->deadline && by_itself)
 		return 0;
 	double until = l->ended + 1.0;
@@ -563,11 +542,11 @@ static void loop_events(struct loop *l, const struct pollfd fds[PFD_COUNT])
 	for (int i = 0; i < 3; i++)
 		if (!relay_step(&l->io[i], &fds[PFD_RELAYS + 2 * i],
 				i ? &l->budget : NULL))
-			end_for(l, "output");
+			end_for(l, STK_LIMIT_OUTPUT);
 	if (fds[PFD_WALL].revents) {
 		uint64_t ticks;
 		(void)!read(l->timer, &ticks, sizeof(ticks));
-		end_for(l, "wall");
+		end_for(l, STK_LIMIT_WALL_TIME);
 	}
 	if (fds[PFD_CPU].revents)
 		check_cpu(l);
@@ -782,26 +761,18 @@ static void conclude(struct stk_record *rec, const struct plan *plan,
 	 * to look like RLIMIT_CPU's; so CPU time too is the supervisor's own
 	 * count, in both modes.  A write past --file-size gets SIGXFSZ, which
 	 * no count tells from a forged one: it stays a "signal". */
-	static const struct {
-		const char *fired;
-		enum stk_limit limit;
-		enum stk_verdict verdict;
-	} limits[] = {
-		{"wall", STK_LIMIT_WALL_TIME, STK_VERDICT_WALL_LIMIT},
-		{"output", STK_LIMIT_OUTPUT, STK_VERDICT_OUTPUT_LIMIT},
-		{"cpu", STK_LIMIT_CPU_TIME, STK_VERDICT_CPU_LIMIT},
+	static const enum stk_verdict verdicts[] = {
+		[STK_LIMIT_WALL_TIME] = STK_VERDICT_WALL_LIMIT,
+		[STK_LIMIT_OUTPUT] = STK_VERDICT_OUTPUT_LIMIT,
+		[STK_LIMIT_CPU_TIME] = STK_VERDICT_CPU_LIMIT,
 	};
-	int fired = -1;
-	for (size_t i = 0; l->fired && i < ARRAY_SIZE(limits); i++)
-		if (strcmp(l->fired, limits[i].fired) == 0)
-			fired = (int)i;
-	res->limit_fired = fired < 0 ? -1 : (int)limits[fired].limit;
+	res->limit_fired = l->fired;
 	if (l->cancelled)
 		res->verdict = STK_VERDICT_CANCELLED;
 	else if (l->denials.killed_by)
 		res->verdict = STK_VERDICT_SYSCALL_DENIED;
-	else if (fired >= 0)
-		res->verdict = limits[fired].verdict;
+	else if (l->fired >= 0)
+		res->verdict = verdicts[l->fired];
 	else if (l->have_cg && l->cg.oom_kills)
 		res->verdict = STK_VERDICT_MEMORY_LIMIT;
 	else if (l->have_cg && l->cg.pids_max_hits)
@@ -878,23 +849,22 @@ static void run_end(struct stk_run *run, bool ran)
 	struct stk_error **err = &run->error;
 	struct stk_record *rec = run->rec;
 	if (ran) {
-		if (run->have_cg) {
+		if (run->plan.cgroup) {
 			cgroup_usage(&run->cg, &l->cg);
 			l->have_cg = true;
 		}
 		conclude(rec, &run->plan, l, err);
 		record_denials(rec, &l->denials);
-		record_output(rec, l->io + 1,
-			      l->fired && strcmp(l->fired, "output") == 0);
+		record_output(rec, l->io + 1);
 		if (rec->error)
 			run->result = -rec->error->errnum;
 	} else {
 		record_fail(rec, run->error, STK_EXIT_SETUP);
 	}
 	end_sandbox(&run->sb, l);
-	record_cgroup(rec, run->have_cg ? &run->cg : NULL,
+	record_cgroup(rec, run->plan.cgroup ? &run->cg : NULL,
 		      l->have_cg ? &l->cg : NULL);
-	if (run->have_cg)
+	if (run->plan.cgroup)
 		cgroup_destroy(&run->cg);
 	int *fds[] = {&l->timer, &l->cpu_timer, &run->stdin_fd, &run->uid_lock};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
@@ -928,7 +898,6 @@ static int run_begin(struct stk_run *run, const struct stk_job *job, int sigfd)
 				 err);
 	if (r == 0)
 		r = plan_build(run, job, err);
-	run->have_cg = run->plan.cgroup;
 	if (record_init(run->rec, policy, &run->plan) < 0 && r == 0)
 		r = stk_error_set(err, ENOMEM, "run", "out of memory");
 	const uint64_t *limits = run->plan.limits;
@@ -942,7 +911,7 @@ static int run_begin(struct stk_run *run, const struct stk_job *job, int sigfd)
 		r = arm_timer(&l->timer, limits[STK_LIMIT_WALL_TIME], false,
 			      "--wall-time", err);
 	}
-	l->group = run->have_cg ? &run->cg : NULL; /* else from /proc */
+	l->group = run->plan.cgroup ? &run->cg : NULL; /* else from /proc */
 	if (r == 0 && limits[STK_LIMIT_CPU_TIME]) {
 		l->cpu_limit_us = limits[STK_LIMIT_CPU_TIME] / 1000;
 		r = arm_timer(&l->cpu_timer, 20 * 1000000ULL, true,
@@ -986,6 +955,7 @@ static struct stk_run *run_new(const struct stk_policy *policy)
 			       .listener = -1,
 			       .timer = -1,
 			       .cpu_timer = -1,
+			       .fired = -1,
 			       .io = {RELAY_NONE, RELAY_NONE, RELAY_NONE}};
 	return run;
 }
@@ -1047,6 +1017,19 @@ static uint32_t epoll_events(short events)
 	       (events & POLLOUT ? EPOLLOUT : 0);
 }
 
+/* The wake eventfd readable (on) or not. */
+static void wake(struct stk_run *run, bool on)
+{
+	uint64_t one = 1;
+	if (on == run->woken)
+		return;
+	if (on)
+		(void)!write(run->wake, &one, sizeof(one));
+	else
+		(void)!read(run->wake, &one, sizeof(one));
+	run->woken = on;
+}
+
 /* Brings the epoll set in line with what the next turn polls: what was
  * watched and is no more goes, what is new comes.  A descriptor epoll
  * refuses (a regular file is always ready), a run that is over, or a
@@ -1105,14 +1088,7 @@ static void watch_sync(struct stk_run *run)
 				NULL);
 		run->drain_at = until;
 	}
-	if (spin != run->woken) {
-		uint64_t one = 1;
-		if (spin)
-			(void)!write(run->wake, &one, sizeof(one));
-		else
-			(void)!read(run->wake, &one, sizeof(one));
-		run->woken = spin;
-	}
+	wake(run, spin);
 }
 
 int stk_run_fd(struct stk_run *run)
@@ -1177,7 +1153,7 @@ int stk_run_cancel(struct stk_run *run)
 	struct loop *l = &run->l;
 	if (run->over)
 		return 0;
-	if (!l->init_done && !l->fired && !l->denials.killed_by)
+	if (!l->init_done && l->fired < 0 && !l->denials.killed_by)
 		l->cancelled = true;
 	kill_sandbox(l);
 	/* Already dead: what it wrote is not waited for. */
@@ -1185,11 +1161,8 @@ int stk_run_cancel(struct stk_run *run)
 		relay_stop(&l->io[1]);
 		relay_stop(&l->io[2]);
 	}
-	if (run->epfd >= 0 && !run->woken) {
-		uint64_t one = 1;
-		(void)!write(run->wake, &one, sizeof(one));
-		run->woken = true;
-	}
+	if (run->epfd >= 0)
+		wake(run, true);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #ifndef STK_SYS_H
 #define STK_SYS_H
 
+#include <errno.h>
 #include <linux/mount.h>
 #include <linux/sched.h>
 #include <signal.h>
@@ -140,6 +141,23 @@ static inline int sys_setresgid(gid_t gid)
 static inline int sys_setresuid(uid_t uid)
 {
 	return (int)syscall(SYS_setresuid, uid, uid, uid);
+}
+
+/* All of len bytes to fd, across short writes and EINTR; 0 or -1.
+ * Async-signal-safe, for the child as for the supervisor. */
+static inline int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 /* A small file's text, NUL-terminated in buf (of size > 0): the bytes

@@ -783,7 +783,11 @@ static void end_sandbox(struct sandbox *sb, struct loop *l)
 {
 	if (sb->pidfd >= 0 && !l->init_done) {
 		/* Setup failed in the supervisor after clone: the child must
-		 * not go on. */
+		 * not go on.  The sync pipe closes first: a child still
+		 * waiting for its start byte then ends by itself too, so the
+		 * reap cannot wait for ever whatever became of the kill. */
+		if (sb->sync_fd >= 0)
+			close(steal_fd(&sb->sync_fd));
 		sys_pidfd_send_signal(sb->pidfd, SIGKILL);
 		reap_init(l);
 	}

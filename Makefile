@@ -38,7 +38,7 @@ ifeq ($(SAN),1)
 CLI_LDFLAGS :=
 BUILD := build-san
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=all -U_FORTIFY_SOURCE
+	-fno-sanitize-recover=all -U_FORTIFY_SOURCE -DSTK_SANITIZED
 LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -46,11 +46,15 @@ LIB_SRC := $(wildcard src/lib/*.c)
 LIB_OBJ := $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
+SERVE_SRC := $(wildcard src/serve/*.c)
+SERVE_OBJ := $(SERVE_SRC:src/serve/%.c=$(BUILD)/serve/%.o)
+SERVE_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || \
+	echo -lmicrohttpd) $(LIBS) -lm
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/stockade $(BUILD)/libstockade.a $(BUILD)/libstockade.so \
-	$(BUILD)/hello-lib $(BUILD)/epoll-host
+	$(BUILD)/hello-lib $(BUILD)/epoll-host $(BUILD)/stockade-serve
 
 $(BUILD)/lib/%.o: src/lib/%.c
 	@mkdir -p $(@D)
@@ -59,6 +63,28 @@ $(BUILD)/lib/%.o: src/lib/%.c
 $(BUILD)/cli/%.o: src/cli/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/serve/%.o: src/serve/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Isrc/serve -MMD -MP -c -o $@ $<
+
+# The service: a program of its own beside the CLI (`stockade serve` runs
+# it), linked dynamically with libmicrohttpd (and so GnuTLS), which the
+# static CLI should not carry.
+$(BUILD)/stockade-serve: $(SERVE_OBJ) $(BUILD)/libstockade.a
+	$(CC) $(LDFLAGS) -o $@ $(SERVE_OBJ) $(BUILD)/libstockade.a $(SERVE_LIBS)
+
+# A front taken over, against the real runner (tests/serve/test_runner.py).
+SERVE_CORE_OBJ := $(addprefix $(BUILD)/serve/,runner.o config.o wire.o \
+	auth.o sha256.o)
+$(BUILD)/tests/hostile-front: tests/serve/hostile_front.c $(SERVE_CORE_OBJ) \
+		$(BUILD)/libstockade.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Isrc/serve $(LDFLAGS) -o $@ $< $(SERVE_CORE_OBJ) \
+		$(BUILD)/libstockade.a $(LIBS) -lm
+
+# Where `stockade serve` finds the service when it is not beside the CLI.
+$(BUILD)/cli/main.o: CFLAGS += -DSTK_LIBEXEC='"$(PREFIX)/libexec/stockade"'
 
 # Where profiles are looked for before the built-in ones.
 $(BUILD)/lib/profile.o: CFLAGS += -DSTK_PROFILE_DIRS='"/etc/stockade/profiles:$(PREFIX)/share/stockade/profiles"'
@@ -156,12 +182,20 @@ attacks: $(BUILD)/stockade
 	STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q \
 		-p no:cacheprovider tests/attacks $(ATTACKS_ARGS)
 
+# The run service (tests/serve): its API over real HTTP, load, chaos.
+# SERVE_ARGS: more pytest arguments.
+service-tests: $(BUILD)/stockade $(BUILD)/stockade-serve \
+		$(BUILD)/tests/hostile-front
+	STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q \
+		-p no:cacheprovider tests/serve $(SERVE_ARGS)
+
 check: deps
 	$(MAKE) all
 	$(MAKE) exports
 	$(MAKE) unit
 	$(MAKE) policy
 	$(MAKE) e2e
+	$(MAKE) service-tests
 	$(MAKE) attacks
 
 demo: deps
@@ -179,6 +213,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/stockade $(DESTDIR)$(PREFIX)/bin/stockade
+	install -d $(DESTDIR)$(PREFIX)/libexec/stockade
+	install -m 0755 $(BUILD)/stockade-serve \
+		$(DESTDIR)$(PREFIX)/libexec/stockade/stockade-serve
 	install -m 0644 $(BUILD)/libstockade.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(BUILD)/libstockade.so \
 		$(DESTDIR)$(PREFIX)/lib/$(SONAME)
@@ -196,7 +233,14 @@ FUZZ_SECONDS ?= 10
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-Iinclude -Isrc/lib
-FUZZERS := parse profile unmarshal
+FUZZERS := parse profile unmarshal request
+# The service's request path: request.c and wire.c, with what they use.
+FUZZ_SERVE := src/serve/request.c src/serve/wire.c src/serve/config.c \
+	src/serve/auth.c src/serve/sha256.c
+build-fuzz/fuzz_request: fuzz/fuzz_request.c $(FUZZ_SERVE) $(LIB_SRC) \
+		$(BUILD)/prebuilt.c $(BUILD)/profiles.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Isrc/serve -o $@ $^ $(LIBS) -lm
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/prebuilt.c \
 		$(BUILD)/profiles.c
 	@mkdir -p $(@D)
@@ -206,7 +250,7 @@ build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/prebuilt.c \
 # fuzz_unmarshal from marshalled policies (fuzz/seeds-policy).
 fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 	@mkdir -p build-fuzz/corpus-parse build-fuzz/corpus-profile \
-		build-fuzz/corpus-unmarshal
+		build-fuzz/corpus-unmarshal build-fuzz/corpus-request
 	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 build-fuzz/corpus-parse fuzz/seeds
 	build-fuzz/fuzz_profile -max_total_time=$(FUZZ_SECONDS) \
@@ -214,16 +258,19 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 	build-fuzz/fuzz_unmarshal -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 build-fuzz/corpus-unmarshal \
 		fuzz/seeds-policy
+	build-fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 build-fuzz/corpus-request \
+		fuzz/seeds-request
 
 format:
 	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \
 		examples/*.c tools/*.c fuzz/*.c tests/attacks/attack.h \
-		tests/attacks/c/*.c tests/e2e/*.c bench/*.c
+		tests/attacks/c/*.c tests/e2e/*.c tests/serve/*.c bench/*.c
 
 clean:
 	rm -rf build build-san build-fuzz build-clang
 
-.PHONY: all deps exports clang unit policy e2e attacks check fuzz demo bench \
+.PHONY: all deps exports clang unit policy e2e attacks service-tests check fuzz demo bench \
 	install format clean
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d)

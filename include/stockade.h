@@ -231,6 +231,17 @@ enum stk_limit {
 };
 int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
 			 uint64_t value, struct stk_error **err);
+/* The limit a run of p gets (the default when none was set, in the units
+ * of stk_policy_set_limit), STK_UNLIMITED for none, or 0 for an unknown
+ * limit. */
+uint64_t stk_policy_get_limit(const struct stk_policy *p, enum stk_limit which);
+/* The option that sets a limit ("wall-time", "memory"), or NULL for one
+ * that cannot be set. */
+const char *stk_limit_option(enum stk_limit which);
+/* p's command (NULL-terminated, p's), or NULL when it has none. */
+const char *const *stk_policy_get_command(const struct stk_policy *p);
+/* The description of the profile p loaded last, or NULL. */
+const char *stk_policy_get_description(const struct stk_policy *p);
 
 /* When on, a run of p blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the
  * thread that starts it, from stk_run_start to stk_run_free, and passes

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@ static const char usage_text[] =
 	"                       [--on-deny A] [--bpf]\n"
 	"       stockade profiles\n"
 	"       stockade check\n"
+	"       stockade serve [--listen HOST:PORT] [--config FILE] ...\n"
 	"       stockade --help | --version\n"
 	"\n"
 	"Run COMMAND in a sandbox: its own user, mount, pid, network, ipc,\n"
@@ -417,6 +419,38 @@ static int cmd_check(int argc, char **argv)
 	return print_text("check", argc, argv, stk_host_check) ? 1 : 0;
 }
 
+/* The service is a program of its own (src/serve/), beside this one or
+ * installed under libexec: it links libmicrohttpd, which the static CLI
+ * does not carry. */
+static int cmd_serve(int argc, char **argv)
+{
+	(void)argc;
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *tries[2] = {NULL, STK_LIBEXEC "/stockade-serve"};
+	char beside[PATH_MAX + 32];
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(beside, sizeof(beside), "%s/stockade-serve",
+				 self);
+			tries[0] = beside;
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (tries[i] && access(tries[i], X_OK) == 0) {
+			argv[0] = (char *)"stockade serve";
+			execv(tries[i], argv);
+			fail("serve", errno, false, "%s: %s", tries[i],
+			     strerror(errno));
+		}
+	fail("serve", ENOENT, false,
+	     "stockade-serve is neither beside stockade nor in %s",
+	     STK_LIBEXEC);
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -440,6 +474,7 @@ static const struct command {
 	{"policy",    cmd_policy},
 	{"profiles",  cmd_profiles},
 	{"check",     cmd_check},
+	{"serve",     cmd_serve},
 	{"help",      cmd_help},
 	{"--help",    cmd_help},
 	{"-h",        cmd_help},

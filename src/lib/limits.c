@@ -125,6 +125,21 @@ int stk_policy_set_limit(struct stk_policy *p, enum stk_limit which,
 	return 0;
 }
 
+uint64_t stk_policy_get_limit(const struct stk_policy *p, enum stk_limit which)
+{
+	if (which < 0 || which >= STK_LIMIT_COUNT)
+		return 0;
+	uint64_t rank = limit_rank(which, p->limits[which]);
+	return rank == UINT64_MAX ? STK_UNLIMITED : rank;
+}
+
+const char *stk_limit_option(enum stk_limit which)
+{
+	if (which < 0 || which >= STK_LIMIT_COUNT || !stk_limits[which].option)
+		return NULL;
+	return stk_limits[which].option + 2;
+}
+
 /* A limit as a number to compare: none is the largest. */
 uint64_t limit_rank(enum stk_limit which, uint64_t stored)
 {

@@ -130,6 +130,7 @@ void stk_policy_free(struct stk_policy *p)
 	free(p->workdir);
 	free(p->hostname);
 	free(p->cgroup_parent);
+	free(p->profile_about);
 	free(p->profile_name);
 	free(p->profile_source);
 	policy_log_free(p);
@@ -165,6 +166,16 @@ int command_copy(char ***dst, const char *const argv[], struct stk_error **err)
 	strv_free(*dst);
 	*dst = copy;
 	return 0;
+}
+
+const char *const *stk_policy_get_command(const struct stk_policy *p)
+{
+	return (const char *const *)p->argv;
+}
+
+const char *stk_policy_get_description(const struct stk_policy *p)
+{
+	return p->profile_about;
 }
 
 int stk_policy_set_command(struct stk_policy *p, const char *const argv[],

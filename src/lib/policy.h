@@ -79,6 +79,7 @@ struct stk_policy {
 	char *cgroup_parent;  /* owned; a delegated v2 group */
 	char *profile_name;   /* owned; the last one loaded */
 	char *profile_source; /* owned; its file, or "built-in" */
+	char *profile_about;  /* owned; its description, or NULL */
 	struct logged *log;   /* owned; the setters' changes, in order */
 	size_t n_log;
 	const char *unlogged; /* static: why the log is not whole, or NULL */

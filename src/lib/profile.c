@@ -458,9 +458,12 @@ int stk_policy_load_profile(struct stk_policy *p, const char *name,
 		return stk_error_set(err, ENOMEM, "--profile", "out of memory");
 	const char *origin =
 		strcmp(source, "built-in") == 0 ? name : (const char *)source;
-	r = profile_parse(p, origin, text, l.len, NULL, err);
+	char *about = NULL;
+	r = profile_parse(p, origin, text, l.len, &about, err);
 	if (r < 0)
 		return r;
+	free(p->profile_about);
+	p->profile_about = about;
 	if (policy_set_profile(p, name, source) < 0)
 		return stk_error_set(err, ENOMEM, "--profile", "out of memory");
 	return 0;

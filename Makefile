@@ -233,7 +233,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-Iinclude -Isrc/lib
-FUZZERS := parse profile unmarshal request
+FUZZERS := parse profile unmarshal request http
 # The service's request path: request.c and wire.c, with what they use.
 FUZZ_SERVE := src/serve/request.c src/serve/wire.c src/serve/config.c \
 	src/serve/auth.c src/serve/sha256.c
@@ -241,6 +241,12 @@ build-fuzz/fuzz_request: fuzz/fuzz_request.c $(FUZZ_SERVE) $(LIB_SRC) \
 		$(BUILD)/prebuilt.c $(BUILD)/profiles.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Isrc/serve -o $@ $^ $(LIBS) -lm
+# The HTTP path: the front's daemon, routes and run table.
+build-fuzz/fuzz_http: fuzz/fuzz_http.c $(FUZZ_SERVE) src/serve/front.c \
+		src/serve/runs.c src/serve/metrics.c src/serve/confine.c \
+		$(LIB_SRC) $(BUILD)/prebuilt.c $(BUILD)/profiles.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Isrc/serve -o $@ $^ $(SERVE_LIBS)
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/prebuilt.c \
 		$(BUILD)/profiles.c
 	@mkdir -p $(@D)
@@ -250,7 +256,8 @@ build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/prebuilt.c \
 # fuzz_unmarshal from marshalled policies (fuzz/seeds-policy).
 fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 	@mkdir -p build-fuzz/corpus-parse build-fuzz/corpus-profile \
-		build-fuzz/corpus-unmarshal build-fuzz/corpus-request
+		build-fuzz/corpus-unmarshal build-fuzz/corpus-request \
+		build-fuzz/corpus-http
 	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 build-fuzz/corpus-parse fuzz/seeds
 	build-fuzz/fuzz_profile -max_total_time=$(FUZZ_SECONDS) \
@@ -261,6 +268,8 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 	build-fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 build-fuzz/corpus-request \
 		fuzz/seeds-request
+	build-fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 build-fuzz/corpus-http fuzz/seeds-http
 
 format:
 	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \

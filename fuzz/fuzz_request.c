@@ -6,7 +6,7 @@
  *      lets through, the runner must take, and never the other way round
  *      by accident;
  *   1: a job as a hostile front would send it, straight to the runner's
- *      decoder.
+ *      decoder; 2: the same, decoded for a compile stage.
  *
  *   make fuzz            builds build-fuzz/fuzz_request and runs it briefly
  */
@@ -32,8 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct stk_error *err = NULL;
 	struct wire_job job;
-	if (data[0] == 1) {
-		if (wire_job_decode(data + 1, size - 1, &job, &err) == 0)
+	if (data[0] == 1 || data[0] == 2) {
+		if (wire_job_decode(data + 1, size - 1, data[0] == 2, &job,
+				    &err) == 0)
 			wire_job_release(&job);
 		stk_error_free(err);
 		return 0;
@@ -42,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct run_request req;
 	json_t *root = request_load((const char *)data + 1, size - 1, &e);
 	if (root && request_from_json(&config, NULL, root, "", &req, &e) == 0) {
-		if (wire_job_decode(req.job.data, req.job.len, &job, &err) < 0)
+		if (wire_job_decode(req.job.data, req.job.len, false, &job,
+				    &err) < 0)
 			abort();
 		wire_job_release(&job);
 		wire_buf_release(&req.job);

@@ -242,6 +242,13 @@ const char *stk_limit_option(enum stk_limit which);
 const char *const *stk_policy_get_command(const struct stk_policy *p);
 /* The description of the profile p loaded last, or NULL. */
 const char *stk_policy_get_description(const struct stk_policy *p);
+/* A profile's compile stage ([compile], docs/profiles.md), for a host
+ * that compiles in a sandbox of its own (stockade serve): its command,
+ * the path it leaves (artifact) and the command of the run stage, all
+ * p's; false when p has none.  A run of p itself runs p's command. */
+bool stk_policy_get_compile(const struct stk_policy *p,
+			    const char *const **compile, const char **artifact,
+			    const char *const **run);
 
 /* When on, a run of p blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the
  * thread that starts it, from stk_run_start to stk_run_free, and passes

@@ -131,6 +131,9 @@ void stk_policy_free(struct stk_policy *p)
 	free(p->hostname);
 	free(p->cgroup_parent);
 	free(p->profile_about);
+	strv_free(p->compile_argv);
+	free(p->artifact);
+	strv_free(p->stage_run_argv);
 	free(p->profile_name);
 	free(p->profile_source);
 	policy_log_free(p);
@@ -176,6 +179,18 @@ const char *const *stk_policy_get_command(const struct stk_policy *p)
 const char *stk_policy_get_description(const struct stk_policy *p)
 {
 	return p->profile_about;
+}
+
+bool stk_policy_get_compile(const struct stk_policy *p,
+			    const char *const **compile, const char **artifact,
+			    const char *const **run)
+{
+	if (!p->compile_argv || !p->artifact || !p->stage_run_argv)
+		return false;
+	*compile = (const char *const *)p->compile_argv;
+	*artifact = p->artifact;
+	*run = (const char *const *)p->stage_run_argv;
+	return true;
 }
 
 int stk_policy_set_command(struct stk_policy *p, const char *const argv[],

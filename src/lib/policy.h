@@ -75,12 +75,15 @@ struct stk_policy {
 	size_t n_denied;
 	enum stk_on_deny on_deny;
 	uint64_t limits[STK_LIMIT_COUNT]; /* 0: none */
-	uint32_t asked;	      /* bit i: limit i was given, not its default */
-	char *cgroup_parent;  /* owned; a delegated v2 group */
-	char *profile_name;   /* owned; the last one loaded */
-	char *profile_source; /* owned; its file, or "built-in" */
-	char *profile_about;  /* owned; its description, or NULL */
-	struct logged *log;   /* owned; the setters' changes, in order */
+	uint32_t asked;	       /* bit i: limit i was given, not its default */
+	char *cgroup_parent;   /* owned; a delegated v2 group */
+	char *profile_name;    /* owned; the last one loaded */
+	char *profile_source;  /* owned; its file, or "built-in" */
+	char *profile_about;   /* owned; its description, or NULL */
+	char **compile_argv;   /* owned; a profile's [compile] command */
+	char *artifact;	       /* owned; what it leaves for the run stage */
+	char **stage_run_argv; /* owned; the run stage's command */
+	struct logged *log;    /* owned; the setters' changes, in order */
 	size_t n_log;
 	const char *unlogged; /* static: why the log is not whole, or NULL */
 	bool sealed;	      /* every setter refuses */

@@ -37,6 +37,9 @@ enum key_kind {
 	KEY_ENV,	 /* [env]: the key is a variable's name */
 	KEY_COMMAND,	 /* words, the default command */
 	KEY_DESCRIPTION, /* one line for `stockade profiles` */
+	KEY_COMPILE,	 /* [compile]: words, the compile stage's command */
+	KEY_ARTIFACT,	 /* [compile]: the path it leaves for the run stage */
+	KEY_STAGE_RUN,	 /* [compile]: words, the run stage's command */
 };
 
 /* The keys that are no option; every other key is the option of its name
@@ -48,6 +51,9 @@ static const struct key_info {
 } keys[] = {
 	{"profile", "description", KEY_DESCRIPTION},
 	{"run", "command", KEY_COMMAND},
+	{"compile", "command", KEY_COMPILE},
+	{"compile", "artifact", KEY_ARTIFACT},
+	{"compile", "run", KEY_STAGE_RUN},
 };
 
 struct parse {
@@ -59,7 +65,8 @@ struct parse {
 	unsigned line;	    /* of the line inih has last read */
 	unsigned fail_line; /* 0: no failure yet */
 	struct stk_error *fail;
-	char *description; /* owned */
+	char *description;     /* owned */
+	unsigned compile_keys; /* bit per KEY_COMPILE.. given */
 };
 
 static int parse_fail(struct parse *ps, const char *key, int errnum,
@@ -173,7 +180,9 @@ static int apply_key(struct parse *ps, enum key_kind kind, const char *key,
 		if (!ps->description)
 			return parse_fail(ps, key, ENOMEM, "out of memory");
 		return 1;
-	case KEY_COMMAND: {
+	case KEY_COMMAND:
+	case KEY_COMPILE:
+	case KEY_STAGE_RUN: {
 		_cleanup_free_ char **argv = NULL;
 		r = split_words(value, &argv);
 		if (r < 0)
@@ -181,9 +190,30 @@ static int apply_key(struct parse *ps, enum key_kind kind, const char *key,
 					  r == -ENOMEM ? "out of memory"
 						       : "no command, or a "
 							 "quote not closed");
-		if (ps->p)
+		if (kind != KEY_COMMAND)
+			ps->compile_keys |= 1U << (kind - KEY_COMPILE);
+		if (ps->p && kind == KEY_COMMAND)
 			r = stk_policy_set_command(
 				ps->p, (const char *const *)argv, &err);
+		else if (ps->p)
+			r = command_copy(kind == KEY_COMPILE
+						 ? &ps->p->compile_argv
+						 : &ps->p->stage_run_argv,
+					 (const char *const *)argv, &err);
+		break;
+	}
+	case KEY_ARTIFACT: {
+		char path[4096];
+		r = stk_path_normalize(value, path, sizeof(path), &err);
+		ps->compile_keys |= 1U << (kind - KEY_COMPILE);
+		if (r == 0 && ps->p) {
+			char *copy = strdup(path);
+			if (!copy)
+				return parse_fail(ps, key, ENOMEM,
+						  "out of memory");
+			free(ps->p->artifact);
+			ps->p->artifact = copy;
+		}
 		break;
 	}
 	case KEY_ENV:
@@ -249,6 +279,13 @@ int profile_parse(struct stk_policy *p, const char *origin, const char *text,
 			   "expected \"[section]\" or \"key = value\"");
 	} else if (r < 0 && !ps.fail_line) {
 		parse_fail(&ps, NULL, ENOMEM, "out of memory");
+	}
+	/* A compile stage is whole or absent: a host that runs it apart
+	 * needs all three. */
+	if (!ps.fail_line && ps.compile_keys && ps.compile_keys != 7) {
+		ps.line = 1;
+		parse_fail(&ps, NULL, EINVAL,
+			   "[compile] needs command, artifact and run");
 	}
 	if (ps.fail_line) {
 		int errnum = ps.fail->errnum;

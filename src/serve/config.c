@@ -307,7 +307,14 @@ static int serve_profile(struct serve_config *c, const char *name,
 	}
 	const char *about = stk_policy_get_description(sp->policy[0]);
 	sp->description = strdup(about ? about : "");
+	/* What a request's args follow: the run stage's command when the
+	 * profile compiles apart. */
 	const char *const *argv = stk_policy_get_command(sp->policy[0]);
+	const char *const *compile, *const *run_argv;
+	const char *artifact;
+	if (stk_policy_get_compile(sp->policy[0], &compile, &artifact,
+				   &run_argv))
+		argv = run_argv;
 	size_t argc = 0;
 	while (argv && argv[argc])
 		argc++;

@@ -420,7 +420,9 @@ static bool next_event(struct stream *s)
 		struct chunk *c = r->chunks[s->next_chunk++];
 		const char *enc = "utf8";
 		json_t *data = bytes_json(c->data, c->len, &enc);
-		event = c->stream == 1 ? "stdout" : "stderr";
+		event = c->stream == 1	 ? "stdout"
+			: c->stream == 2 ? "stderr"
+					 : "compile";
 		j = json_pack("{s:o,s:s}", "data", data ? data : json_null(),
 			      "encoding", enc);
 	} else if (r->state == RUN_DONE && !s->record_sent) {
@@ -518,19 +520,35 @@ static json_t *limits_json(const struct stk_policy *p)
 	return o;
 }
 
+static json_t *words_json(const char *const *argv)
+{
+	json_t *a = json_array();
+	for (size_t j = 0; argv && argv[j]; j++)
+		json_array_append_new(a, json_string(argv[j]));
+	return a;
+}
+
 static void get_profiles(struct request *rq)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < F.c->n_profiles; i++) {
 		const struct served_profile *sp = &F.c->profiles[i];
-		json_t *argv = json_array();
-		for (size_t j = 0; sp->argv[j]; j++)
-			json_array_append_new(argv, json_string(sp->argv[j]));
+		const char *const *compile, *const *run_argv;
+		const char *artifact;
+		json_t *stage = json_null();
+		if (stk_policy_get_compile(sp->policy[0], &compile, &artifact,
+					   &run_argv))
+			stage = json_pack("{s:o,s:s}", "command",
+					  words_json(compile), "artifact",
+					  artifact);
 		json_array_append_new(
-			a, json_pack("{s:s,s:s,s:o,s:o,s:b}", "name", sp->name,
-				     "description", sp->description, "command",
-				     argv, "limits", limits_json(sp->policy[0]),
-				     "network_allowed", sp->network_allowed));
+			a,
+			json_pack("{s:s,s:s,s:o,s:o,s:o,s:b}", "name", sp->name,
+				  "description", sp->description, "command",
+				  words_json((const char *const *)sp->argv),
+				  "compile", stage, "limits",
+				  limits_json(sp->policy[0]), "network_allowed",
+				  sp->network_allowed));
 	}
 	answer_json(rq, 200, json_pack("{s:o}", "profiles", a));
 }
@@ -768,17 +786,22 @@ static bool drained(void)
 
 /* The listening socket is made here, before the front confines itself;
  * then the loop runs until a drain ends or the runner goes. */
-int front_main(struct serve_config *c, int sock)
+int front_init(struct serve_config *c, int sock, unsigned flags,
+	       const struct sockaddr *addr)
 {
 	F.c = c;
 	F.sock = sock;
-	struct sockaddr_storage ss;
-	bool loopback;
-	parse_listen(c->listen, &ss, &loopback); /* config_finish checked */
+	F.buf = malloc(WIRE_MAX);
+	if (!F.buf)
+		return -1;
+	if (addr && addr->sa_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* clang-format off */
 	F.d = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-		0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+		flags | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout,
 		/* the headers of a request and MHD's own buffers */
@@ -786,7 +809,16 @@ int front_main(struct serve_config *c, int sock)
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
-	if (!F.d) {
+	/* clang-format on */
+	return F.d ? 0 : -1;
+}
+
+int front_main(struct serve_config *c, int sock)
+{
+	struct sockaddr_storage ss;
+	bool loopback;
+	parse_listen(c->listen, &ss, &loopback); /* config_finish checked */
+	if (front_init(c, sock, 0, (struct sockaddr *)&ss) < 0) {
 		serve_log("--listen %s: cannot listen: %s", c->listen,
 			  strerror(errno));
 		return 2;
@@ -802,9 +834,8 @@ int front_main(struct serve_config *c, int sock)
 	F.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	F.tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	F.ep = epoll_create1(EPOLL_CLOEXEC);
-	F.buf = malloc(WIRE_MAX);
 	struct itimerspec second = {{1, 0}, {1, 0}};
-	if (!info || F.sigfd < 0 || F.tick < 0 || F.ep < 0 || !F.buf ||
+	if (!info || F.sigfd < 0 || F.tick < 0 || F.ep < 0 ||
 	    timerfd_settime(F.tick, 0, &second, NULL) < 0) {
 		serve_log("front: cannot start: %s", strerror(errno));
 		return 1;

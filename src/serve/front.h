@@ -27,7 +27,9 @@ struct run {
 	struct wire_buf job;   /* owned; until sent */
 	struct chunk **chunks; /* owned; in the order they came */
 	size_t n_chunks, cap_chunks;
-	json_t *record; /* owned; once done */
+	json_t *record;		/* owned; once done */
+	json_t *compile_record; /* owned; of a compile stage */
+	bool not_compiled;	/* it ended there */
 	double created, started, ended;
 	unsigned refs;		 /* requests and streams holding it */
 	struct run *prev, *next; /* every run, newest first */
@@ -87,6 +89,12 @@ void runs_on_runner(void);
 json_t *run_json(struct run *r);
 json_t *bytes_json(const uint8_t *p, size_t n, const char **encoding);
 
+/* front.c: the daemon on addr (NULL with MHD_USE_NO_LISTEN_SOCKET in
+ * flags: connections come by MHD_add_connection, as in fuzz/fuzz_http.c),
+ * runs sent to sock; 0 or -1. */
+struct sockaddr;
+int front_init(struct serve_config *c, int sock, unsigned flags,
+	       const struct sockaddr *addr);
 /* front.c: the requests and streams waiting for r wake up. */
 void wake_run(struct run *r);
 

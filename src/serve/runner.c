@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -28,11 +29,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+enum stage { STAGE_RUN, STAGE_COMPILE };
+
 struct slot {
 	bool used;
 	uint64_t id;
 	struct stk_run *run; /* owned */
 	struct runner *runner;
+	enum stage stage;
+	/* While compiling: the run stage's policy and job, and the artifact
+	 * as the compile stage writes it on its stdout. */
+	const struct stk_policy *policy;
+	const char *artifact_path; /* the policy's */
+	struct stk_job *next;	   /* owned */
+	struct wire_buf artifact;  /* owned */
 };
 
 struct runner {
@@ -56,6 +66,12 @@ static int on_output(void *ctx, int stream, const void *data, size_t len)
 {
 	struct slot *s = ctx;
 	const uint8_t *p = data;
+	if (s->stage == STAGE_COMPILE && stream == 1) {
+		wire_buf_append(&s->artifact, data, len);
+		return 0;
+	}
+	if (s->stage == STAGE_COMPILE)
+		stream = WIRE_STREAM_COMPILE;
 	while (len) {
 		size_t n = len < WIRE_CHUNK ? len : WIRE_CHUNK;
 		struct wire_msg m = {WIRE_OUTPUT, (uint32_t)stream, s->id};
@@ -67,10 +83,11 @@ static int on_output(void *ctx, int stream, const void *data, size_t len)
 	return 0;
 }
 
-static void send_record(struct runner *r, uint64_t id, struct stk_record *rec)
+static void send_record(struct runner *r, uint64_t id, struct stk_record *rec,
+			enum wire_done what)
 {
 	char *json = rec ? stk_record_to_json(rec) : NULL;
-	struct wire_msg m = {WIRE_DONE, 0, id};
+	struct wire_msg m = {WIRE_DONE, what, id};
 	const char *none = "{\"verdict\":\"setup-error\",\"error\":"
 			   "{\"step\":\"record\",\"errno\":12,"
 			   "\"message\":\"out of memory\"}}";
@@ -80,6 +97,57 @@ static void send_record(struct runner *r, uint64_t id, struct stk_record *rec)
 	free(json);
 }
 
+static void release_slot(struct runner *r, struct slot *s)
+{
+	stk_job_free(s->next);
+	wire_buf_release(&s->artifact);
+	*s = (struct slot){0};
+	r->active--;
+}
+
+/* Starts the slot's run of policy with job and watches it; 0, or -errno
+ * when not even a handle could be made (out of memory). */
+static int begin(struct runner *r, struct slot *s,
+		 const struct stk_policy *policy, const struct stk_job *job,
+		 struct stk_error **err)
+{
+	stk_run_start(policy, job, &s->run, err);
+	if (!s->run)
+		return -ENOMEM;
+	int rfd = stk_run_fd(s->run);
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s};
+	if (rfd < 0 || epoll_ctl(r->ep, EPOLL_CTL_ADD, rfd, &ev) < 0)
+		stk_run_cancel(s->run); /* its end is still stepped below */
+	return 0;
+}
+
+static void finish(struct runner *r, struct slot *s);
+
+/* The compile stage ended: with its artifact the run stage starts. */
+static void compiled(struct runner *r, struct slot *s, struct stk_record *rec)
+{
+	const struct stk_result *res = rec ? stk_record_result(rec) : NULL;
+	bool built = res && res->verdict == STK_VERDICT_OK && s->artifact.len &&
+		     !s->artifact.failed;
+	send_record(r, s->id, rec,
+		    built ? WIRE_DONE_COMPILED : WIRE_DONE_NOT_COMPILED);
+	if (!built) {
+		release_slot(r, s);
+		return;
+	}
+	struct stk_error *err = NULL;
+	s->stage = STAGE_RUN;
+	if (stk_job_add_file(s->next, s->artifact_path, s->artifact.data,
+			     s->artifact.len, 0755, &err) < 0 ||
+	    begin(r, s, s->policy, s->next, &err) < 0) {
+		struct stk_record *failed = stk_record_new_failed(err);
+		send_record(r, s->id, failed, WIRE_DONE_RUN);
+		stk_record_free(failed);
+		release_slot(r, s);
+	}
+	stk_error_free(err);
+}
+
 static void finish(struct runner *r, struct slot *s)
 {
 	struct stk_record *rec = NULL;
@@ -87,17 +155,21 @@ static void finish(struct runner *r, struct slot *s)
 	epoll_ctl(r->ep, EPOLL_CTL_DEL, stk_run_fd(s->run), NULL);
 	stk_run_wait(s->run, &rec, &err);
 	stk_run_free(s->run);
-	send_record(r, s->id, rec);
+	s->run = NULL;
+	if (s->stage == STAGE_COMPILE && !r->front_gone)
+		compiled(r, s, rec);
+	else {
+		send_record(r, s->id, rec, WIRE_DONE_RUN);
+		release_slot(r, s);
+	}
 	stk_record_free(rec);
 	stk_error_free(err);
-	*s = (struct slot){0};
-	r->active--;
 }
 
 static void refuse(struct runner *r, uint64_t id, struct stk_error *err)
 {
 	struct stk_record *rec = stk_record_new_failed(err);
-	send_record(r, id, rec);
+	send_record(r, id, rec, WIRE_DONE_RUN);
 	stk_record_free(rec);
 }
 
@@ -127,6 +199,50 @@ static int read_job(int fd, uint8_t **data, size_t *len, struct stk_error **err)
 	return 0;
 }
 
+/* The library refuses a looser limit when the run starts; a job that
+ * compiles first must be refused before its compiler runs. */
+static bool looser_limit(const struct stk_policy *policy,
+			 const struct wire_job *job, struct stk_error **err)
+{
+	for (int i = 0; i < STK_LIMIT_COUNT; i++) {
+		const char *name = stk_limit_option((enum stk_limit)i);
+		if (job->limits[i] && name &&
+		    job->limits[i] >
+			    stk_policy_get_limit(policy, (enum stk_limit)i)) {
+			char step[64];
+			snprintf(step, sizeof(step), "--%s", name);
+			serve_error(err, EPERM, step,
+				    "--%s: a job may only lower the "
+				    "policy's limit",
+				    name);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The compile stage's command: the profile's, its stdout sent to its
+ * stderr, then the artifact written to stdout for us to keep. */
+static int compile_command(struct stk_job *job, const char *const *compile,
+			   const char *artifact, struct stk_error **err)
+{
+	size_t n = 0;
+	while (compile[n])
+		n++;
+	const char **argv = calloc(n + 5, sizeof(*argv));
+	if (!argv)
+		return serve_error(err, ENOMEM, "compile", "out of memory");
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = "\"$@\" >&2 && exec cat -- \"$0\"";
+	argv[3] = artifact;
+	for (size_t i = 0; i < n; i++)
+		argv[4 + i] = compile[i];
+	int r = stk_job_set_command(job, argv, err);
+	free(argv);
+	return r;
+}
+
 static void start_run(struct runner *r, uint64_t id, int fd)
 {
 	struct stk_error *err = NULL;
@@ -149,7 +265,7 @@ static void start_run(struct runner *r, uint64_t id, int fd)
 		goto refused;
 	}
 	if (read_job(fd, &data, &len, &err) < 0 ||
-	    wire_job_decode(data, len, &job, &err) < 0)
+	    wire_job_decode(data, len, false, &job, &err) < 0)
 		goto refused;
 	const struct served_profile *sp =
 		config_profile(r->config, job.profile);
@@ -163,23 +279,47 @@ static void start_run(struct runner *r, uint64_t id, int fd)
 			    "profile %s may not have network here", sp->name);
 		goto refused;
 	}
+	const struct stk_policy *policy = sp->policy[job.network];
+	if (looser_limit(policy, &job, &err))
+		goto refused;
 	*s = (struct slot){.used = true, .id = id, .runner = r};
 	stk_job_set_output(job.job, on_output, s);
-	stk_run_start(sp->policy[job.network], job.job, &s->run, &err);
-	wire_job_release(&job);
-	if (!s->run) {
-		*s = (struct slot){0};
-		goto refused;
+	const char *const *compile, *const *run_argv;
+	if (stk_policy_get_compile(policy, &compile, &s->artifact_path,
+				   &run_argv)) {
+		/* First the compiler, with the job's files and environment;
+		 * it leaves the artifact on its stdout, its messages on its
+		 * stderr.  The job itself waits for the run stage. */
+		struct wire_job cjob;
+		if (wire_job_decode(data, len, true, &cjob, &err) < 0 ||
+		    compile_command(cjob.job, compile, s->artifact_path, &err) <
+			    0 ||
+		    (!job.has_command &&
+		     stk_job_set_command(job.job, run_argv, &err) < 0)) {
+			wire_job_release(&cjob);
+			*s = (struct slot){0};
+			goto refused;
+		}
+		stk_job_set_output(cjob.job, on_output, s);
+		s->stage = STAGE_COMPILE;
+		s->policy = policy;
+		s->next = job.job;
+		job.job = NULL;
+		r->active++;
+		int started = begin(r, s, policy, cjob.job, &err);
+		wire_job_release(&cjob);
+		if (started < 0) {
+			release_slot(r, s);
+			goto refused;
+		}
+		goto out;
 	}
 	r->active++;
-	stk_error_free(err);
-	err = NULL;
-	int rfd = stk_run_fd(s->run);
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s};
-	if (rfd < 0 || epoll_ctl(r->ep, EPOLL_CTL_ADD, rfd, &ev) < 0) {
-		stk_run_cancel(s->run);
-		finish(r, s);
+	if (begin(r, s, policy, job.job, &err) < 0) {
+		release_slot(r, s);
+		goto refused;
 	}
+	wire_job_release(&job);
 	goto out;
 refused:
 	wire_job_release(&job);

@@ -35,6 +35,7 @@ static void run_free(struct run *r)
 	free(r->chunks);
 	wire_buf_release(&r->job);
 	json_decref(r->record);
+	json_decref(r->compile_record);
 	free(r);
 }
 
@@ -220,6 +221,29 @@ json_t *bytes_json(const uint8_t *p, size_t n, const char **encoding)
 	return s;
 }
 
+/* What the run wrote on stream, as field name of j (and name_encoding). */
+static void set_stream(json_t *j, const struct run *r, int stream,
+		       const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_chunks; i++)
+		if (r->chunks[i]->stream == stream)
+			n += r->chunks[i]->len;
+	uint8_t *all = malloc(n + 1), *o = all;
+	for (size_t i = 0; all && i < r->n_chunks; i++)
+		if (r->chunks[i]->stream == stream) {
+			memcpy(o, r->chunks[i]->data, r->chunks[i]->len);
+			o += r->chunks[i]->len;
+		}
+	const char *enc = "utf8";
+	json_t *s = all ? bytes_json(all, n, &enc) : NULL;
+	free(all);
+	char key[32];
+	snprintf(key, sizeof(key), "%s_encoding", name);
+	json_object_set_new(j, name, s ? s : json_null());
+	json_object_set_new(j, key, json_string(enc));
+}
+
 json_t *run_json(struct run *r)
 {
 	if (r->state != RUN_DONE)
@@ -232,26 +256,16 @@ json_t *run_json(struct run *r)
 	json_object_set_new(j, "id", json_string(r->id));
 	json_object_set_new(j, "status", json_string("done"));
 	json_object_set_new(j, "profile", json_string(r->profile->name));
-	for (int stream = 1; stream <= 2; stream++) {
-		size_t n = 0;
-		for (size_t i = 0; i < r->n_chunks; i++)
-			if (r->chunks[i]->stream == stream)
-				n += r->chunks[i]->len;
-		uint8_t *all = malloc(n + 1), *o = all;
-		for (size_t i = 0; all && i < r->n_chunks; i++)
-			if (r->chunks[i]->stream == stream) {
-				memcpy(o, r->chunks[i]->data,
-				       r->chunks[i]->len);
-				o += r->chunks[i]->len;
-			}
-		const char *enc = "utf8";
-		json_t *s = all ? bytes_json(all, n, &enc) : NULL;
-		free(all);
-		const char *name = stream == 1 ? "stdout" : "stderr";
-		char key[32];
-		snprintf(key, sizeof(key), "%s_encoding", name);
-		json_object_set_new(j, name, s ? s : json_null());
-		json_object_set_new(j, key, json_string(enc));
+	json_object_set_new(j, "stage",
+			    json_string(r->not_compiled ? "compile" : "run"));
+	set_stream(j, r, 1, "stdout");
+	set_stream(j, r, 2, "stderr");
+	if (r->compile_record) {
+		/* its stdout was the artifact; its stderr the compiler's */
+		json_t *c = json_deep_copy(r->compile_record);
+		if (c)
+			set_stream(c, r, WIRE_STREAM_COMPILE, "stderr");
+		json_object_set_new(j, "compile", c ? c : json_null());
 	}
 	return j;
 }
@@ -283,7 +297,8 @@ void runs_on_runner(void)
 		struct run *r = run_by_num(m.id);
 		if (!r || r->state != RUN_RUNNING)
 			continue;
-		if (m.type == WIRE_OUTPUT && (m.arg == 1 || m.arg == 2)) {
+		if (m.type == WIRE_OUTPUT && m.arg >= 1 &&
+		    m.arg <= WIRE_STREAM_COMPILE) {
 			if (r->n_chunks == r->cap_chunks) {
 				size_t cap =
 					r->cap_chunks ? 2 * r->cap_chunks : 16;
@@ -305,9 +320,19 @@ void runs_on_runner(void)
 		} else if (m.type == WIRE_DONE) {
 			json_t *rec = json_loadb((const char *)F.buf, (size_t)n,
 						 0, NULL);
-			run_done(r, rec ? rec
-					: failed_record("runner",
-							"unreadable record"));
+			if (!rec)
+				rec = failed_record("runner",
+						    "unreadable record");
+			if (m.arg != WIRE_DONE_RUN) {
+				json_decref(r->compile_record);
+				r->compile_record = json_incref(rec);
+			}
+			if (m.arg == WIRE_DONE_COMPILED) {
+				json_decref(rec);
+				continue;
+			}
+			r->not_compiled = m.arg == WIRE_DONE_NOT_COMPILED;
+			run_done(r, rec);
 			runs_pump();
 		}
 	}

@@ -34,7 +34,7 @@ struct served_profile {
 	char *description;	      /* owned */
 	struct stk_policy *policy[2]; /* owned, sealed; [1]: network on */
 	bool network_allowed;
-	char **argv; /* owned; the profile's command */
+	char **argv; /* owned; the profile's command (its run stage's) */
 };
 
 struct token {

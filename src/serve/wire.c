@@ -39,6 +39,11 @@ static void put_bytes(struct wire_buf *b, const void *data, size_t len)
 	b->len += len;
 }
 
+void wire_buf_append(struct wire_buf *b, const void *data, size_t len)
+{
+	put_bytes(b, data, len);
+}
+
 static void put_u32(struct wire_buf *b, uint32_t v)
 {
 	put_bytes(b, &v, sizeof(v));
@@ -182,6 +187,7 @@ static int decode_part(struct wire_job *out, uint32_t tag, const uint8_t *p,
 		if (which >= STK_LIMIT_COUNT)
 			return serve_error(err, EINVAL, "job",
 					   "job: unknown limit");
+		out->limits[which] = value;
 		return stk_job_set_limit(out->job, (enum stk_limit)which, value,
 					 err);
 	}
@@ -191,8 +197,8 @@ static int decode_part(struct wire_job *out, uint32_t tag, const uint8_t *p,
 	}
 }
 
-int wire_job_decode(const uint8_t *data, size_t len, struct wire_job *out,
-		    struct stk_error **err)
+int wire_job_decode(const uint8_t *data, size_t len, bool compile_stage,
+		    struct wire_job *out, struct stk_error **err)
 {
 	*out = (struct wire_job){0};
 	out->job = stk_job_new();
@@ -201,6 +207,9 @@ int wire_job_decode(const uint8_t *data, size_t len, struct wire_job *out,
 	int r = 0;
 	if (!out->job || !argv)
 		r = serve_error(err, ENOMEM, "job", "out of memory");
+	/* No input is empty input, never the runner's own stdin. */
+	if (r == 0)
+		r = stk_job_set_stdin(out->job, "", 0, err);
 	size_t at = 0;
 	while (r == 0 && at < len) {
 		uint32_t tag, plen;
@@ -215,11 +224,16 @@ int wire_job_decode(const uint8_t *data, size_t len, struct wire_job *out,
 			r = serve_error(err, EINVAL, "job", "job: truncated");
 			break;
 		}
-		r = decode_part(out, tag, data + at, plen, argv, &argc, err);
+		bool run_only = tag == WIRE_TAG_ARG || tag == WIRE_TAG_STDIN ||
+				tag == WIRE_TAG_LIMIT;
+		if (!(compile_stage && run_only))
+			r = decode_part(out, tag, data + at, plen, argv, &argc,
+					err);
 		at += plen;
 	}
 	if (r == 0 && !out->profile[0])
 		r = serve_error(err, EINVAL, "job", "job: no profile");
+	out->has_command = argc > 0;
 	if (r == 0 && argc)
 		r = stk_job_set_command(out->job, (const char *const *)argv,
 					err);

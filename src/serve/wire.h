@@ -14,8 +14,14 @@
  *                  env, stdin, files, limits that may only tighten)
  *     WIRE_CANCEL  id: end that run (verdict "cancelled")
  *   runner -> front
- *     WIRE_OUTPUT  id, arg 1 or 2: bytes the run wrote
- *     WIRE_DONE    id: the run's record, JSON (docs/record.md)
+ *     WIRE_OUTPUT  id, arg 1 or 2: bytes the run wrote; 3: what its
+ *                  compile stage wrote (the compiler's messages)
+ *     WIRE_DONE    id, arg enum wire_done: a record, JSON (docs/record.md)
+ *
+ * A job of a profile with a compile stage ([compile], docs/profiles.md)
+ * runs twice: the compiler in a sandbox of its own, with the job's files
+ * and environment but not its command, input or limits; then, when it
+ * succeeded, the job itself with the artifact among its files.
  */
 #ifndef STK_SERVE_WIRE_H
 #define STK_SERVE_WIRE_H
@@ -33,6 +39,14 @@ enum wire_type {
 	WIRE_OUTPUT = 16,
 	WIRE_DONE = 17,
 };
+
+enum wire_done {
+	WIRE_DONE_RUN = 0,	    /* the run's record: the end */
+	WIRE_DONE_COMPILED = 1,	    /* the compile stage's; the run follows */
+	WIRE_DONE_NOT_COMPILED = 2, /* the compile stage's, which failed: the
+				     * end */
+};
+#define WIRE_STREAM_COMPILE 3
 
 struct wire_msg {
 	uint32_t type; /* enum wire_type */
@@ -71,20 +85,24 @@ void wire_put_str(struct wire_buf *b, enum wire_tag tag, const char *s);
 void wire_put_file(struct wire_buf *b, const char *path, unsigned mode,
 		   const void *data, size_t len);
 void wire_put_limit(struct wire_buf *b, enum stk_limit which, uint64_t value);
+void wire_buf_append(struct wire_buf *b, const void *data, size_t len);
 void wire_buf_release(struct wire_buf *b);
 
 /* A decoded job: what the runner needs besides the stk_job. */
 struct wire_job {
 	char profile[64];
 	bool network;
-	struct stk_job *job; /* owned */
+	bool has_command;		  /* the job names its command */
+	struct stk_job *job;		  /* owned */
+	uint64_t limits[STK_LIMIT_COUNT]; /* what it asks; 0: nothing */
 };
 
 /* Decodes len bytes into *out (job made here); -errno with *err naming
  * the part that is wrong.  Every string is checked for NUL and length,
- * and every part goes through the library's setter. */
-int wire_job_decode(const uint8_t *data, size_t len, struct wire_job *out,
-		    struct stk_error **err);
+ * and every part goes through the library's setter.  For a compile
+ * stage, the command, input and limits are left out. */
+int wire_job_decode(const uint8_t *data, size_t len, bool compile_stage,
+		    struct wire_job *out, struct stk_error **err);
 void wire_job_release(struct wire_job *job);
 
 /* One message and its payload (and an fd, or -1) on a SEQPACKET socket;

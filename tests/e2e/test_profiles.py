@@ -471,6 +471,10 @@ BAD_PROFILES = [
     ("long-line", "[run]\ncommand = echo " + "x" * 300 + "\n", 2, "longer than"),
     ("nul-byte", "[run]\ncommand = echo\0 x\n", 2, "NUL"),
     ("bad-hostname", "[run]\nhostname = a b\n", 2, "hostname"),
+    ("compile-half", "[compile]\ncommand = cc x.c\nartifact = /tmp/a\n", 1, "[compile] needs"),
+    ("compile-artifact", "[compile]\nartifact = tmp/a\n", 2, "artifact"),
+    ("compile-key", "[compile]\nkeep = /tmp/a\n", 2, "keep"),
+    ("compile-open-quote", "[compile]\nrun = sh -c 'x\n", 2, "run"),
 ]
 
 

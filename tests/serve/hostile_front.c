@@ -144,6 +144,19 @@ int main(void)
 	expect("a setuid file", ask(&b, -2), "setup-error", "file");
 	wire_buf_release(&b);
 
+	/* a profile that compiles apart: checked whole before the compiler */
+	b = job_of("c", "");
+	wire_put_limit(&b, STK_LIMIT_WALL_TIME, 3600ull * 1000000000);
+	expect("a compiled job with a looser limit", ask(&b, -2), "setup-error",
+	       "wall-time");
+	wire_buf_release(&b);
+
+	b = job_of("c", "");
+	wire_put_file(&b, "/etc/x", 0644, "x", 1);
+	expect("a compiled job with a host path", ask(&b, -2), "setup-error",
+	       "file");
+	wire_buf_release(&b);
+
 	b = job_of("nosuch", "true");
 	expect("a profile not served", ask(&b, -2), "setup-error", "profile");
 	wire_buf_release(&b);

@@ -63,12 +63,43 @@ def test_files(server):
     assert r["stdout"] == "hello\nb'\\x00\\xff'\n0o755\n", r["stderr"]
 
 
-def test_c_profile(server):
-    src = '#include <stdio.h>\nint main(void){int n; scanf("%d",&n); printf("%d\\n", n*2); return 0;}\n'
-    r = server.run({"profile": "c", "files": [{"path": "main.c", "content": src}], "stdin": "21"})
-    assert (r["verdict"], r["stdout"]) == ("ok", "42\n"), r["stderr"]
+def test_c_compiles_apart(server):
+    src = ('#include <stdio.h>\nint main(int c, char **v){int n; scanf("%d",&n);'
+           ' printf("%d %s\\n", n*2, v[1]); return 0;}\n')
+    r = server.run({"profile": "c", "files": [{"path": "main.c", "content": src}], "stdin": "21",
+                    "args": ["x"]})
+    assert (r["stage"], r["verdict"], r["stdout"]) == ("run", "ok", "42 x\n"), r
+    # the compile stage's record and messages apart; the run's command
+    # is the program it built
+    c = r["compile"]
+    assert c["verdict"] == "ok" and c["stderr"] == "" and "stdout" not in c
+    assert r["command"] == ["/tmp/main", "x"] and "cc" in c["command"]
+    assert c["wall_seconds"] > 0 and r["wall_seconds"] > 0
     r = server.run({"profile": "c", "files": [{"path": "main.c", "content": "int main(void){ return x; }"}]})
-    assert r["verdict"] == "exit" and "error" in r["stderr"]
+    assert (r["stage"], r["verdict"], r["stdout"], r["stderr"]) == ("compile", "exit", "", "")
+    assert "undeclared" in r["compile"]["stderr"] and r["compile"]["verdict"] == "exit"
+    # the request's limits are the run stage's, not the compiler's
+    r = server.run({"profile": "c", "files": [{"path": "main.c", "content": "int main(void){for(;;);}"}],
+                    "limits": {"wall_time": 1}})
+    assert (r["stage"], r["verdict"], r["compile"]["verdict"]) == ("run", "wall-limit", "ok")
+
+
+def test_java_compiles_apart(root_server):
+    src = "public class Main { public static void main(String[] a) { System.out.println(6 * 7); } }"
+    r = root_server.run({"profile": "java", "files": [{"path": "Main.java", "content": src}]})
+    assert (r["stage"], r["verdict"], r["stdout"]) == ("run", "ok", "42\n"), r
+    r = root_server.run({"profile": "java", "files": [{"path": "Main.java", "content": "class Main { int x = ; }"}]})
+    assert r["stage"] == "compile" and "error" in r["compile"]["stderr"]
+
+
+def test_compile_events(root_server):
+    status, j = root_server.json("POST", "/v1/runs?wait=false", {
+        "profile": "c", "files": [{"path": "main.c", "content": "int main(void){ return x; }"}]})
+    assert status == 202
+    events, _ = read_events(root_server, j["id"])
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "compile" and kinds[-1] == "record" and "stdout" not in kinds
+    assert "undeclared" in "".join(e["data"] for k, e in events if k == "compile")
 
 
 @pytest.mark.parametrize("body,verdict", [
@@ -211,6 +242,9 @@ def test_profiles(server):
     # the server's maximum on output (1M) is below the profile's 16M
     assert py["limits"]["output"] == 1 << 20
     assert "CPython" in py["description"] and py["network_allowed"] is False
+    assert py["compile"] is None
+    assert by_name["c"]["compile"]["artifact"] == "/tmp/main"
+    assert by_name["c"]["command"] == ["/tmp/main"]
 
 
 def test_metrics_follow_runs(root_server):

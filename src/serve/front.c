@@ -798,8 +798,7 @@ int front_init(struct serve_config *c, int sock, unsigned flags,
 		flags |= MHD_USE_IPv6;
 	/* clang-format off */
 	F.d = MHD_start_daemon(
-		flags | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			MHD_USE_ERROR_LOG,
+		flags | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
@@ -818,7 +817,8 @@ int front_main(struct serve_config *c, int sock)
 	struct sockaddr_storage ss;
 	bool loopback;
 	parse_listen(c->listen, &ss, &loopback); /* config_finish checked */
-	if (front_init(c, sock, 0, (struct sockaddr *)&ss) < 0) {
+	if (front_init(c, sock, MHD_USE_ERROR_LOG, (struct sockaddr *)&ss) <
+	    0) {
 		serve_log("--listen %s: cannot listen: %s", c->listen,
 			  strerror(errno));
 		return 2;

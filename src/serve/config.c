@@ -275,7 +275,10 @@ static int serve_profile(struct serve_config *c, const char *name,
 		serve_log("profiles: too many, or a name too long");
 		return -1;
 	}
-	struct served_profile *sp = &c->profiles[c->n_profiles];
+	/* Counted at once: whatever fails below, config_release frees
+	 * what was made. */
+	struct served_profile *sp = &c->profiles[c->n_profiles++];
+	*sp = (struct served_profile){0};
 	snprintf(sp->name, sizeof(sp->name), "%s", name);
 	sp->network_allowed = listed(network, name);
 	for (int v = 0; v < 2; v++) {
@@ -324,7 +327,6 @@ static int serve_profile(struct serve_config *c, const char *name,
 	for (size_t i = 0; i < argc; i++)
 		if (!(sp->argv[i] = strdup(argv[i])))
 			return -1;
-	c->n_profiles++;
 	return 0;
 }
 

@@ -111,8 +111,10 @@ int main(int argc, char **argv)
 			argv[optind], usage);
 		return 2;
 	}
-	if (config_finish(&c) < 0)
+	if (config_finish(&c) < 0) {
+		config_release(&c);
 		return 2;
+	}
 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {

@@ -32,7 +32,7 @@ BWRAP += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
           # uid 0 with nearly every capability: drop them all.
           "--cap-drop", "ALL",
           "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
-          "python3", "-I", "-"]
+          "python3", "-I", "-u", "-"]
 
 
 def run(code):

@@ -186,7 +186,7 @@ def test_python_standard_library(run, host_dir):
                            "sqlite", "ctypes", "tempfile", "decimal", "json", "zlib",
                            "ssl", "locale", "time_zones", "pty", "socket_names", "numpy"}
     assert rec["profile"] == {"name": "python", "source": "built-in"}
-    assert rec["command"] == ["python3", "-I", "-"]
+    assert rec["command"] == ["python3", "-I", "-u", "-"]
     assert rec["denied"] == [], describe(cp, rec)
     assert leftovers(before) == {}
 

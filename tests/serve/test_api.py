@@ -237,7 +237,7 @@ def test_profiles(server):
     by_name = {p["name"]: p for p in j["profiles"]}
     assert set(by_name) == {"c", "java", "node", "perl", "python", "sh"}
     py = by_name["python"]
-    assert py["command"] == ["python3", "-I", "-"]
+    assert py["command"] == ["python3", "-I", "-u", "-"]
     assert py["limits"]["memory"] == 512 << 20 and py["limits"]["wall_time"] == 60
     # the server's maximum on output (1M) is below the profile's 16M
     assert py["limits"]["output"] == 1 << 20

@@ -15,7 +15,9 @@ def must(cond):
         raise Refused
 
 
-FileIO = type(sys.stdout.buffer.raw)
+# Buffered stdout has its FileIO below; unbuffered (python3 -u, the python
+# profile) its binary layer is the FileIO.
+FileIO = type(getattr(sys.stdout.buffer, "raw", sys.stdout.buffer))
 report("type-of-stdout-raw", lambda: must(FileIO.__name__ == "FileIO"))
 f = open("/etc/hostname", "rb", buffering=0)
 report("type-of-open-file", lambda: must(type(f) is FileIO))

@@ -54,7 +54,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/stockade $(BUILD)/libstockade.a $(BUILD)/libstockade.so \
-	$(BUILD)/hello-lib $(BUILD)/epoll-host $(BUILD)/stockade-serve
+	$(BUILD)/hello-lib $(BUILD)/epoll-host $(BUILD)/stockade-serve python
 
 $(BUILD)/lib/%.o: src/lib/%.c
 	@mkdir -p $(@D)
@@ -139,6 +139,38 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libstockade.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libstockade.a $(LIBS) -lcmocka
 
+# The Python binding (bindings/python), built here for the tests and
+# `make install`; pip builds the same module by setup.py.  The package's
+# modules are copied beside the extension, so PYTHONPATH=$(BUILD)/python
+# imports it.
+PY_EXT := $(shell $(PYTHON) -c 'import sysconfig as s; \
+	print(s.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+PY_INC := $(shell $(PYTHON) -c 'import sysconfig as s; \
+	print(s.get_path("include"))' 2>/dev/null)
+PY_SRC := $(wildcard bindings/python/stockade/*.py) \
+	bindings/python/stockade/py.typed
+PY_OUT := $(PY_SRC:bindings/python/%=$(BUILD)/python/%)
+
+python: $(BUILD)/python/stockade/_core$(PY_EXT) $(PY_OUT)
+
+$(BUILD)/python/stockade/_core$(PY_EXT): bindings/python/src/_core.c \
+		include/stockade.h $(BUILD)/libstockade.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -isystem $(PY_INC) -shared $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libstockade.a $(LIBS)
+
+# An extension built with the sanitizers needs their runtimes loaded
+# before the interpreter (which is not built with them); CPython's memory
+# at exit is not a leak of ours.
+ifeq ($(SAN),1)
+PY_SAN_ENV := LD_PRELOAD="$(shell $(CC) -print-file-name=libasan.so) \
+	$(shell $(CC) -print-file-name=libubsan.so)" ASAN_OPTIONS=detect_leaks=0
+endif
+
+$(BUILD)/python/stockade/%: bindings/python/stockade/%
+	@mkdir -p $(@D)
+	cp $< $@
+
 # The shared library must export exactly what the version script lists:
 # an extra name is an internal function callers could come to depend on;
 # a missing one, a public function the header no longer makes visible.
@@ -189,6 +221,15 @@ service-tests: $(BUILD)/stockade $(BUILD)/stockade-serve \
 	STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q \
 		-p no:cacheprovider tests/serve $(SERVE_ARGS)
 
+# The Python binding (bindings/python/tests): the module built here, in
+# both modes (the suite again as nobody), threads and asyncio, the client
+# against a real service, the example application, and pip's install
+# from a copy of the tree.
+python-tests: $(BUILD)/stockade $(BUILD)/stockade-serve python
+	$(PY_SAN_ENV) PYTHONPATH=$(abspath $(BUILD)/python) \
+		STOCKADE=$(abspath $(BUILD)/stockade) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests \
+		$(PYTHON_ARGS)
+
 check: deps
 	$(MAKE) all
 	$(MAKE) exports
@@ -196,6 +237,7 @@ check: deps
 	$(MAKE) policy
 	$(MAKE) e2e
 	$(MAKE) service-tests
+	$(MAKE) python-tests
 	$(MAKE) attacks
 
 demo: deps
@@ -208,6 +250,7 @@ bench: all
 	bench/limits.sh --stockade $(BUILD)/stockade
 	bench/stdio.sh --stockade $(BUILD)/stockade
 	bench/engine.sh --stockade $(BUILD)/stockade
+	bench/python.sh --stockade $(BUILD)/stockade
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
@@ -274,12 +317,14 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 format:
 	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \
 		examples/*.c tools/*.c fuzz/*.c tests/attacks/attack.h \
-		tests/attacks/c/*.c tests/e2e/*.c tests/serve/*.c bench/*.c
+		tests/attacks/c/*.c tests/e2e/*.c tests/serve/*.c bench/*.c \
+		bindings/python/src/*.c
 
 clean:
 	rm -rf build build-san build-fuzz build-clang
 
-.PHONY: all deps exports clang unit policy e2e attacks service-tests check fuzz demo bench \
+.PHONY: all deps exports clang unit policy e2e attacks service-tests python \
+	python-tests check fuzz demo bench \
 	install format clean
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d)

@@ -12,7 +12,9 @@ from support import LineReader, assert_no_survivors, describe, finish, python
 HANDLER_CODE = '''
     import signal, time
     def on_signal(signum, frame):
-        print("got", signum, flush=True)
+        # os.write: the signal may come while print("ready") is still in
+        # stdout's buffered writer, which a second print would re-enter.
+        os.write(1, b"got %d\\n" % signum)
         sys.exit(int(sys.argv[1]))
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -83,7 +85,7 @@ STUBBORN_CODE = '''
     # A child that ignores the signals too; it must die with the sandbox.
     child = subprocess.Popen(["/bin/sh", "-c", 'trap "" TERM INT; exec sleep ' + sys.argv[1]])
     def on_signal(signum, frame):
-        print("got", signum, flush=True)
+        os.write(1, b"got %d\\n" % signum)  # as in HANDLER_CODE
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     time.sleep(0.2)

@@ -9,7 +9,6 @@ world-readable copy of build/.
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from support import BINARY, NOBODY  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server import Server  # noqa: E402
+from server import Server, install_copy  # noqa: E402
 
 SERVE = BINARY.parent / "stockade-serve"
 
@@ -37,11 +36,7 @@ def install_dir():
             pytest.fail(f"{b} is missing: run `make` first", pytrace=False)
     if os.geteuid() != 0:
         pytest.fail("the service's tests run as root", pytrace=False)
-    d = Path(tempfile.mkdtemp(prefix="stockade-serve-bin-"))
-    os.chmod(d, 0o755)
-    for b in (BINARY, SERVE):
-        shutil.copy2(b, d / b.name)
-        os.chmod(d / b.name, 0o755)
+    d = install_copy(BINARY)
     yield d
     shutil.rmtree(d, ignore_errors=True)
 

@@ -20,6 +20,19 @@ from support import SETPRIV  # noqa: E402
 START_TIMEOUT = 20
 
 
+def install_copy(stockade):
+    """A world-readable temporary copy of the stockade binary and of
+    stockade-serve beside it (the caller removes it): the service runs
+    as nobody in the unprivileged mode, and CI's clone may not be
+    readable by others."""
+    d = Path(tempfile.mkdtemp(prefix="stockade-serve-bin-"))
+    os.chmod(d, 0o755)
+    for b in (stockade, stockade.parent / "stockade-serve"):
+        shutil.copy2(b, d / b.name)
+        os.chmod(d / b.name, 0o755)
+    return d
+
+
 class Server:
     """One `stockade serve`, started on 127.0.0.1:0 (the kernel's port)."""
 

@@ -53,15 +53,20 @@ static PyObject *raise_error(PyObject *cls, int rc, const struct stk_error *err)
 	const char *step = err && err->step ? err->step : "";
 	const char *message =
 		err && err->message ? err->message : strerror(errnum);
-	PyObject *exc =
-		cls == SetupError
-			? PyObject_CallFunction(cls, "is", errnum, message)
-			: PyObject_CallFunction(cls, "s", message);
-	if (!exc)
+	/* A message may hold a path: bytes, not always UTF-8. */
+	PyObject *text = PyUnicode_DecodeFSDefault(message);
+	if (!text)
 		return NULL;
-	if (set_attr(exc, "errno", PyLong_FromLong(errnum)) < 0 ||
-	    set_attr(exc, "step", PyUnicode_DecodeFSDefault(step)) < 0 ||
-	    set_attr(exc, "message", PyUnicode_DecodeFSDefault(message)) < 0) {
+	PyObject *exc = cls == SetupError
+				? PyObject_CallFunction(cls, "iO", errnum, text)
+				: PyObject_CallFunction(cls, "O", text);
+	if (!exc) {
+		Py_DECREF(text);
+		return NULL;
+	}
+	if (set_attr(exc, "message", text) < 0 || /* takes text */
+	    set_attr(exc, "errno", PyLong_FromLong(errnum)) < 0 ||
+	    set_attr(exc, "step", PyUnicode_DecodeFSDefault(step)) < 0) {
 		Py_DECREF(exc);
 		return NULL;
 	}

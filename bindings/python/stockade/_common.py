@@ -56,8 +56,6 @@ def limit_units(key: str, value: Any) -> int:
     kind = LIMITS.get(key)
     if kind is None:
         raise TypeError(f"unknown limit {key!r}; limits are {', '.join(LIMITS)}")
-    if value is UNLIMITED or value == UNLIMITED:
-        return UNLIMITED
     if isinstance(value, bool):
         raise config_error(key, f"{value!r} is not a limit")
     if isinstance(value, str):
@@ -71,6 +69,8 @@ def limit_units(key: str, value: Any) -> int:
             raise config_error(key, e.message) from None
         except ValueError:
             raise config_error(key, f"{value!r} is not a whole number") from None
+    if value == UNLIMITED:
+        return UNLIMITED
     if kind == "duration" and isinstance(value, (int, float)):
         ns = round(value * 1e9)
     elif isinstance(value, int):

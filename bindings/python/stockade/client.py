@@ -130,15 +130,16 @@ class Client:
 
     def _request(
         self,
-        code: Optional[Bytesish],
-        argv: Optional[Sequence[str]],
-        args: Optional[Sequence[str]],
-        profile: str,
-        stdin: Optional[Bytesish],
-        files: Optional[Mapping[str, FileSpec]],
-        env: Optional[Mapping[str, str]],
-        network: bool,
-        limits: Mapping[str, Any],
+        code: Optional[Bytesish] = None,
+        *,
+        argv: Optional[Sequence[str]] = None,
+        args: Optional[Sequence[str]] = None,
+        profile: str = "python",
+        stdin: Optional[Bytesish] = None,
+        files: Optional[Mapping[str, FileSpec]] = None,
+        env: Optional[Mapping[str, str]] = None,
+        network: bool = False,
+        **limits: Any,
     ) -> dict:
         """The JSON body of POST /v1/runs for these arguments, as
         Sandbox.run would take them."""
@@ -211,7 +212,8 @@ class Client:
         400 otherwise).  With on_output the output comes as the program
         writes it (the run's event stream): on_output(stream, data), stream
         1 or 2, or 3 for a compile stage's messages."""
-        body = self._request(code, argv, args, profile, stdin, files, env, network, limits)
+        body = self._request(code, argv=argv, args=args, profile=profile, stdin=stdin,
+                             files=files, env=env, network=network, **limits)
         if on_output is None:
             return self._result(self._call("POST", "/v1/runs", body)[1], text)
         run_id = self._call("POST", "/v1/runs?wait=false", body)[1]["id"]
@@ -219,19 +221,9 @@ class Client:
 
     def start(self, code: Optional[Bytesish] = None, **kwargs: Any) -> str:
         """Queues a run (as run() takes it) and returns its id at once."""
-        for k in ("text", "on_output"):
-            kwargs.pop(k, None)
-        body = self._request(
-            code,
-            kwargs.pop("argv", None),
-            kwargs.pop("args", None),
-            kwargs.pop("profile", "python"),
-            kwargs.pop("stdin", None),
-            kwargs.pop("files", None),
-            kwargs.pop("env", None),
-            kwargs.pop("network", False),
-            kwargs,
-        )
+        kwargs.pop("text", None)
+        kwargs.pop("on_output", None)
+        body = self._request(code, **kwargs)
         return self._call("POST", "/v1/runs?wait=false", body)[1]["id"]
 
     def get(self, run_id: str, text: bool = False) -> Optional[Result]:

@@ -23,12 +23,12 @@ MODE = "root" if ROOT_MODE else "unprivileged"
 root_only = pytest.mark.skipif(not ROOT_MODE, reason="needs root (the root pass runs it)")
 
 
-def children():
-    """The pids whose parent is this process (any of its threads)."""
+def children(pid="self"):
+    """The pids whose parent is process pid (any of its threads)."""
     out = []
-    for tid in os.listdir("/proc/self/task"):
+    for tid in os.listdir(f"/proc/{pid}/task"):
         try:
-            with open(f"/proc/self/task/{tid}/children") as f:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
                 out += [int(p) for p in f.read().split()]
         except OSError:
             pass

@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,23 +19,27 @@ SECRET = "s3cret-token-of-the-client-tests"
 
 
 @pytest.fixture(scope="module")
-def install_dir():
-    d = Path(tempfile.mkdtemp(prefix="stockade-client-bin-"))
-    os.chmod(d, 0o755)
-    for name in ("stockade", "stockade-serve"):
-        shutil.copy2(BINARY.parent / name, d / name)
+def serving():
+    """tests/serve's server module (imported here: the unprivileged pass
+    runs a copy of this directory without the tree)."""
+    sys.path.insert(0, str(ROOT / "tests" / "serve"))
+    import server
+
+    return server
+
+
+@pytest.fixture(scope="module")
+def install_dir(serving):
+    d = serving.install_copy(BINARY)
     yield d
     shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
-def server(install_dir):
-    sys.path.insert(0, str(ROOT / "tests" / "serve"))
-    from server import Server
-
+def server(serving, install_dir):
     line = subprocess.run([str(install_dir / "stockade"), "serve", "--hash-token"],
                           input=SECRET, capture_output=True, text=True, check=True).stdout.strip()
-    s = Server(install_dir, tokens=f"tests {line}\n")
+    s = serving.Server(install_dir, tokens=f"tests {line}\n")
     yield s
     s.close()
 

@@ -10,9 +10,11 @@ import tempfile
 from pathlib import Path
 
 import stockade
-from conftest import root_only
+from conftest import ROOT, root_only
 
-NOBODY = 65534
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from support import SETPRIV  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -35,8 +37,7 @@ def test_the_suite_as_nobody():
             if name in os.environ:
                 env[name] = os.environ[name]
         p = subprocess.run(
-            ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
-             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(d / "tests"),
+            SETPRIV + [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(d / "tests"),
              "--ignore", str(d / "tests" / "test_modes.py")],
             cwd="/", env=env, capture_output=True, text=True, timeout=600)
         assert p.returncode == 0, p.stdout[-6000:] + p.stderr[-2000:]

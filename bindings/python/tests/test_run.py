@@ -279,10 +279,8 @@ def test_run_handle_by_hand():
 
     sandbox = stockade.Sandbox("python")
     r = sandbox.start("import sys; print(sys.stdin.read().upper())", stdin="abc")
-    steps = 0
     while not r.step():
         select.select([r], [], [], 5)
-        steps += 1
     res = r.result()
     assert res.stdout == b"ABC\n"
     assert r.over and r.step()  # over stays over

@@ -9,14 +9,7 @@ import threading
 import time
 
 import stockade
-
-
-def process_children(pid):
-    out = []
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{tid}/children") as f:
-            out += f.read().split()
-    return out
+from conftest import children
 
 
 def test_threads_share_one_sandbox():
@@ -129,7 +122,7 @@ def test_ctrl_c_kills_the_sandbox_and_propagates(tmp_path):
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
     assert p.stdout.readline() == b"waiting\n"
     deadline = time.monotonic() + 30
-    while not process_children(p.pid) and time.monotonic() < deadline:
+    while not children(p.pid) and time.monotonic() < deadline:
         time.sleep(0.02)  # until its sandbox is there
     time.sleep(0.2)  # and the run waits
     p.send_signal(signal.SIGINT)

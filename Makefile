@@ -49,12 +49,13 @@ CLI_OBJ := $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 SERVE_SRC := $(wildcard src/serve/*.c)
 SERVE_OBJ := $(SERVE_SRC:src/serve/%.c=$(BUILD)/serve/%.o)
 SERVE_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || \
-	echo -lmicrohttpd) $(LIBS) -lm
+	echo -lmicrohttpd) -lwslay $(LIBS) -lm
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/stockade $(BUILD)/libstockade.a $(BUILD)/libstockade.so \
-	$(BUILD)/hello-lib $(BUILD)/epoll-host $(BUILD)/stockade-serve python
+	$(BUILD)/hello-lib $(BUILD)/epoll-host $(BUILD)/stockade-serve python \
+	web
 
 $(BUILD)/lib/%.o: src/lib/%.c
 	@mkdir -p $(@D)
@@ -66,13 +67,26 @@ $(BUILD)/cli/%.o: src/cli/%.c
 
 $(BUILD)/serve/%.o: src/serve/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Isrc/serve -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) -Isrc/serve -I$(BUILD)/serve -MMD -MP -c -o $@ $<
+
+# A session's agent (src/serve/agent.py), as a C string for sessions.c.
+$(BUILD)/serve/agent.h: src/serve/agent.py
+	@mkdir -p $(@D)
+	{ echo '/* made from src/serve/agent.py by the Makefile */'; \
+	  echo '#define AGENT_SOURCE \'; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/	"/' \
+	      -e 's/$$/\\n" \\/' $<; echo '	""'; } > $@.tmp
+	mv $@.tmp $@
+$(BUILD)/serve/sessions.o: $(BUILD)/serve/agent.h
 
 # The service: a program of its own beside the CLI (`stockade serve` runs
 # it), linked dynamically with libmicrohttpd (and so GnuTLS), which the
 # static CLI should not carry.
 $(BUILD)/stockade-serve: $(SERVE_OBJ) $(BUILD)/libstockade.a
 	$(CC) $(LDFLAGS) -o $@ $(SERVE_OBJ) $(BUILD)/libstockade.a $(SERVE_LIBS)
+
+# The playground page (web/): `make web`, `make web-tests`.
+include web/web.mk
 
 # A front taken over, against the real runner (tests/serve/test_runner.py).
 SERVE_CORE_OBJ := $(addprefix $(BUILD)/serve/,runner.o config.o wire.o \
@@ -238,6 +252,7 @@ check: deps
 	$(MAKE) e2e
 	$(MAKE) service-tests
 	$(MAKE) python-tests
+	$(MAKE) web-tests
 	$(MAKE) attacks
 
 demo: deps
@@ -251,6 +266,7 @@ bench: all
 	bench/stdio.sh --stockade $(BUILD)/stockade
 	bench/engine.sh --stockade $(BUILD)/stockade
 	bench/python.sh --stockade $(BUILD)/stockade
+	bench/session.sh --stockade $(BUILD)/stockade
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
@@ -270,13 +286,17 @@ install: all
 	install -m 0644 docs/stockade-profile.5 \
 		$(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 $(PROFILES) $(DESTDIR)$(PREFIX)/share/stockade/profiles/
+	install -d $(DESTDIR)$(PREFIX)/share/stockade/web/assets
+	install -m 0644 $(WEB_OUT)/index.html $(DESTDIR)$(PREFIX)/share/stockade/web/
+	install -m 0644 $(WEB_OUT)/assets/* \
+		$(DESTDIR)$(PREFIX)/share/stockade/web/assets/
 
 # libFuzzer over the parsers (fuzz/); FUZZ_SECONDS per harness.
 FUZZ_SECONDS ?= 10
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-Iinclude -Isrc/lib
-FUZZERS := parse profile unmarshal request http
+FUZZERS := parse profile unmarshal request http ws
 # The service's request path: request.c and wire.c, with what they use.
 FUZZ_SERVE := src/serve/request.c src/serve/wire.c src/serve/config.c \
 	src/serve/auth.c src/serve/sha256.c
@@ -287,9 +307,17 @@ build-fuzz/fuzz_request: fuzz/fuzz_request.c $(FUZZ_SERVE) $(LIB_SRC) \
 # The HTTP path: the front's daemon, routes and run table.
 build-fuzz/fuzz_http: fuzz/fuzz_http.c $(FUZZ_SERVE) src/serve/front.c \
 		src/serve/runs.c src/serve/metrics.c src/serve/confine.c \
-		$(LIB_SRC) $(BUILD)/prebuilt.c $(BUILD)/profiles.c
+		src/serve/sessions.c src/serve/ws.c src/serve/web.c \
+		$(LIB_SRC) $(BUILD)/prebuilt.c $(BUILD)/profiles.c \
+		| $(BUILD)/serve/agent.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Isrc/serve -o $@ $^ $(SERVE_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Isrc/serve -I$(BUILD)/serve -o $@ $^ \
+		$(SERVE_LIBS)
+# The WebSocket terminal: the harness includes ws.c (its callbacks are
+# static) and plays the session, the loop and libmicrohttpd itself.
+build-fuzz/fuzz_ws: fuzz/fuzz_ws.c src/serve/ws.c src/serve/front.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Isrc/serve -o $@ $< -lwslay -ljansson
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/prebuilt.c \
 		$(BUILD)/profiles.c
 	@mkdir -p $(@D)
@@ -300,7 +328,7 @@ build-fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/prebuilt.c \
 fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 	@mkdir -p build-fuzz/corpus-parse build-fuzz/corpus-profile \
 		build-fuzz/corpus-unmarshal build-fuzz/corpus-request \
-		build-fuzz/corpus-http
+		build-fuzz/corpus-http build-fuzz/corpus-ws
 	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 build-fuzz/corpus-parse fuzz/seeds
 	build-fuzz/fuzz_profile -max_total_time=$(FUZZ_SECONDS) \
@@ -313,6 +341,8 @@ fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 		fuzz/seeds-request
 	build-fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 build-fuzz/corpus-http fuzz/seeds-http
+	build-fuzz/fuzz_ws -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 build-fuzz/corpus-ws fuzz/seeds-ws
 
 format:
 	clang-format -i src/*/*.c src/*/*.h include/*.h tests/unit/*.c \

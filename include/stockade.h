@@ -314,7 +314,8 @@ int stk_job_set_stdin(struct stk_job *job, const void *data, size_t len,
 int stk_job_add_file(struct stk_job *job, const char *path, const void *data,
 		     size_t len, unsigned mode, struct stk_error **err);
 /* As stk_policy_set_stdio, each -1 leaving the policy's.  The fds are
- * borrowed: they must stay open until the run ends. */
+ * borrowed: they must stay open until the run ends.  Of an input fd here
+ * and stk_job_set_stdin, the one set last is the program's stdin. */
 int stk_job_set_stdio(struct stk_job *job, int in, int out, int err_fd,
 		      struct stk_error **err);
 /* Hands the program's output to fn instead of the stdout and stderr fds,
@@ -386,6 +387,20 @@ int stk_run_cancel(struct stk_run *run);
 /* Sends sig to the sandbox's program (its first process).  -ESRCH once
  * the run is over. */
 int stk_run_signal(struct stk_run *run, int sig);
+/* What a run's sandbox uses so far, from its control group: for a host
+ * that measures parts of a long run (a session's cells).  A figure the
+ * host cannot give (no group: the unprivileged mode; no memory
+ * controller) is left 0 with its flag false. */
+struct stk_usage {
+	bool cpu, memory;      /* which figures below are known */
+	uint64_t cpu_us;       /* every process's CPU time since the start */
+	uint64_t memory_bytes; /* in use now */
+	uint64_t memory_peak_bytes; /* the most since the start, or since the
+				     * last reset */
+};
+/* Fills *u; with reset_peak, the peak it gives next starts from now (the
+ * record's peak stays the whole run's).  -ESRCH once the run is over. */
+int stk_run_usage(struct stk_run *run, struct stk_usage *u, bool reset_peak);
 /* Drives the run to its end, blocking, then hands over its record and
  * returns as stk_run would.  The record is given once: a second call
  * yields NULL. */

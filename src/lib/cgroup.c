@@ -318,6 +318,7 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 		snprintf(name, sizeof(name), "run-%d-%u", (int)getpid(),
 			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
 		*cg = (struct cgroup_run){.v2_fd = -1,
+					  .peak_fd = -1,
 					  .memory_required = in.memory_required,
 					  .parent = in.parent};
 		r = cg->parent ? create_under(cg, name, &e)
@@ -423,6 +424,8 @@ void cgroup_usage(const struct cgroup_run *cg, struct cgroup_usage *u)
 		u->memory = read_value(cg->v1[CG_MEMORY],
 				       "memory.max_usage_in_bytes", NULL,
 				       &u->memory_peak);
+		if (u->memory_peak < cg->peak_floor)
+			u->memory_peak = cg->peak_floor;
 		u->peak_from = "memory.max_usage_in_bytes";
 		read_value(cg->v1[CG_MEMORY], "memory.oom_control", "oom_kill",
 			   &u->oom_kills);
@@ -432,6 +435,55 @@ void cgroup_usage(const struct cgroup_run *cg, struct cgroup_usage *u)
 		read_value(pids, "pids.events", "max", &u->pids_max_hits);
 		u->tasks = read_value(pids, "pids.peak", NULL, &u->tasks_peak);
 	}
+}
+
+/* A number read from the start of fd. */
+static bool read_fd_value(int fd, uint64_t *value)
+{
+	char buf[64];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	*value = strtoull(buf, NULL, 10);
+	return true;
+}
+
+bool cgroup_memory_now(struct cgroup_run *cg, uint64_t *current, uint64_t *peak)
+{
+	if (cg->memory_v2)
+		return read_value(cg->v2, "memory.current", NULL, current) &&
+		       (cg->peak_fd >= 0 ? read_fd_value(cg->peak_fd, peak)
+					 : read_value(cg->v2, "memory.peak",
+						      NULL, peak));
+	const char *dir = cg->v1[CG_MEMORY];
+	return dir && read_value(dir, "memory.usage_in_bytes", NULL, current) &&
+	       read_value(dir, "memory.max_usage_in_bytes", NULL, peak);
+}
+
+int cgroup_memory_reset(struct cgroup_run *cg)
+{
+	if (cg->memory_v2) {
+		/* A write to memory.peak resets it for that open file only:
+		 * the record's read, through another, sees the whole run. */
+		if (cg->peak_fd < 0) {
+			char path[512];
+			snprintf(path, sizeof(path), "%s/memory.peak", cg->v2);
+			cg->peak_fd = open(path, O_RDWR | O_CLOEXEC);
+			if (cg->peak_fd < 0)
+				return -errno;
+		}
+		return pwrite(cg->peak_fd, "reset\n", 6, 0) == 6 ? 0 : -errno;
+	}
+	const char *dir = cg->v1[CG_MEMORY];
+	uint64_t peak;
+	if (!dir)
+		return -ENOTSUP;
+	/* v1 has one peak for everyone: the record's is kept apart. */
+	if (read_value(dir, "memory.max_usage_in_bytes", NULL, &peak) &&
+	    peak > cg->peak_floor)
+		cg->peak_floor = peak;
+	return write_file(dir, "memory.max_usage_in_bytes", "0");
 }
 
 uint64_t cgroup_cpu_us(const struct cgroup_run *cg)
@@ -449,6 +501,8 @@ void cgroup_destroy(struct cgroup_run *cg)
 {
 	if (cg->v2_fd >= 0)
 		close(cg->v2_fd);
+	if (cg->peak_fd >= 0)
+		close(cg->peak_fd);
 	/* Every process of the run is dead by now: the pid namespace ended
 	 * with its init.  cgroup.kill (v2, Linux 5.14) is the second line,
 	 * against any the namespace did not hold.  An rmdir that then finds
@@ -471,5 +525,5 @@ void cgroup_destroy(struct cgroup_run *cg)
 		close(locks[i]);
 		free(dirs[i]);
 	}
-	*cg = (struct cgroup_run){.v2_fd = -1};
+	*cg = (struct cgroup_run){.v2_fd = -1, .peak_fd = -1};
 }

@@ -22,6 +22,9 @@ struct cgroup_run {
 			       * way on a host without the controller */
 	const char *parent;   /* in: --cgroup-parent, a v2 group the caller
 			       * may write (a delegated subtree), or NULL */
+	int peak_fd;	      /* owned; v2 memory.peak opened for a reset of
+			       * its own (Linux 6.12), or -1 */
+	uint64_t peak_floor;  /* v1: the most seen before the last reset */
 };
 
 struct cgroup_usage {
@@ -46,6 +49,14 @@ int cgroup_create_at(struct cgroup_run *cg, const char *top, uint64_t memory,
 int cgroup_attach(const struct cgroup_run *cg, pid_t pid,
 		  struct stk_error **err);
 void cgroup_usage(const struct cgroup_run *cg, struct cgroup_usage *u);
+/* The group's memory now, and its peak since the last
+ * cgroup_memory_reset (since its start before any); false when the group
+ * has no memory controller. */
+bool cgroup_memory_now(struct cgroup_run *cg, uint64_t *current,
+		       uint64_t *peak);
+/* The peak cgroup_memory_now gives starts again from the current usage;
+ * the record's peak (cgroup_usage) stays the whole run's.  0 or -errno. */
+int cgroup_memory_reset(struct cgroup_run *cg);
 /* CPU time of the whole group so far, in microseconds. */
 uint64_t cgroup_cpu_us(const struct cgroup_run *cg);
 /* After every process is reaped: the groups go. */

@@ -81,6 +81,7 @@ int stk_job_set_stdin(struct stk_job *job, const void *data, size_t len,
 	job->stdin_data = copy;
 	job->stdin_len = len;
 	job->has_stdin = true;
+	job->stdio[0] = -1; /* the last of the two ways wins */
 	return 0;
 }
 
@@ -96,6 +97,8 @@ int stk_job_set_stdio(struct stk_job *job, int in, int out, int err_fd,
 					     fds[i]);
 	}
 	memcpy(job->stdio, fds, sizeof(fds));
+	if (in >= 0)
+		job->has_stdin = false;
 	return 0;
 }
 

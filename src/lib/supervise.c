@@ -951,8 +951,8 @@ static struct stk_run *run_new(const struct stk_policy *policy)
 				   .out_fd = -1,
 				   .err_fd = -1,
 				   .in_fd = -1};
-	run->cg = (struct cgroup_run){.v2_fd = -1,
-				      .parent = policy->cgroup_parent};
+	run->cg = (struct cgroup_run){
+		.v2_fd = -1, .peak_fd = -1, .parent = policy->cgroup_parent};
 	run->l = (struct loop){.sb = &run->sb,
 			       .policy = policy,
 			       .sigfd = -1,
@@ -1180,6 +1180,22 @@ int stk_run_signal(struct stk_run *run, int sig)
 		return -errno;
 	if (!run->l.first)
 		run->l.first = sig; /* the record's interrupted_by */
+	return 0;
+}
+
+int stk_run_usage(struct stk_run *run, struct stk_usage *u, bool reset_peak)
+{
+	*u = (struct stk_usage){0};
+	if (run->over || run->l.init_done)
+		return -ESRCH;
+	if (!run->plan.cgroup)
+		return 0;
+	u->cpu_us = cgroup_cpu_us(&run->cg);
+	u->cpu = true;
+	u->memory = cgroup_memory_now(&run->cg, &u->memory_bytes,
+				      &u->memory_peak_bytes);
+	if (u->memory && reset_peak)
+		return cgroup_memory_reset(&run->cg);
 	return 0;
 }
 

@@ -84,6 +84,10 @@ int config_defaults(struct serve_config *c)
 	c->drain_timeout = 30;
 	c->result_ttl = 300;
 	c->max_results = 256;
+	c->max_sessions = 16;
+	c->sessions_per_token = 4;
+	c->session_idle_max = 3600;
+	c->session_lifetime_max = 3600;
 	/* The front holds each run's output until it is answered. */
 	c->maxima[STK_LIMIT_OUTPUT] = 1u << 20;
 	return 0;
@@ -174,6 +178,7 @@ static int set_key(struct loading *ld, const char *section, const char *key,
 	COUNT("queue", c->queue, 0, 100000)
 	STR("user", c->user)
 	STR("tokens", c->tokens_file)
+	STR("web", c->web)
 	STR("cors-origins", c->cors)
 	COUNT("max-files", c->max_files, 0, 4096)
 	COUNT("max-path", c->max_path, 1, 4096)
@@ -183,6 +188,10 @@ static int set_key(struct loading *ld, const char *section, const char *key,
 	SECONDS("drain-timeout", c->drain_timeout)
 	SECONDS("result-ttl", c->result_ttl)
 	COUNT("max-results", c->max_results, 1, 1000000)
+	COUNT("max-sessions", c->max_sessions, 0, 1024)
+	COUNT("sessions-per-token", c->sessions_per_token, 1, 1024)
+	SECONDS("session-idle-max", c->session_idle_max)
+	SECONDS("session-lifetime-max", c->session_lifetime_max)
 	STR("profiles", ld->profiles)
 	STR("network", ld->network)
 	STR("cgroup-parent", ld->cgroup_parent)
@@ -281,7 +290,8 @@ static int serve_profile(struct serve_config *c, const char *name,
 	*sp = (struct served_profile){0};
 	snprintf(sp->name, sizeof(sp->name), "%s", name);
 	sp->network_allowed = listed(network, name);
-	for (int v = 0; v < 2; v++) {
+	/* v: bit 0 the network, bit 1 a session's */
+	for (int v = 0; v < 4; v++) {
 		struct stk_error *err = NULL;
 		struct stk_policy *p = stk_policy_new();
 		int r = p ? stk_policy_load_profile(p, name, &err) : -ENOMEM;
@@ -293,8 +303,16 @@ static int serve_profile(struct serve_config *c, const char *name,
 							 max, &err);
 		}
 		if (r == 0)
-			r = v ? stk_policy_allow(p, "network", &err)
-			      : stk_policy_deny(p, "network", &err);
+			r = v & 1 ? stk_policy_allow(p, "network", &err)
+				  : stk_policy_deny(p, "network", &err);
+		if (r == 0 && v & 2)
+			r = stk_policy_set_limit(
+				p, STK_LIMIT_WALL_TIME,
+				(uint64_t)c->session_lifetime_max * 1000000000u,
+				&err);
+		if (r == 0 && v & 2)
+			r = stk_policy_set_limit(p, STK_LIMIT_OUTPUT,
+						 STK_UNLIMITED, &err);
 		if (r == 0 && cgroup_parent[0])
 			r = stk_policy_set_option(p, "cgroup-parent",
 						  cgroup_parent, &err);
@@ -306,7 +324,10 @@ static int serve_profile(struct serve_config *c, const char *name,
 			return -1;
 		}
 		stk_policy_seal(p);
-		sp->policy[v] = p;
+		if (v & 2)
+			sp->session_policy[v & 1] = p;
+		else
+			sp->policy[v] = p;
 	}
 	const char *about = stk_policy_get_description(sp->policy[0]);
 	sp->description = strdup(about ? about : "");
@@ -315,8 +336,9 @@ static int serve_profile(struct serve_config *c, const char *name,
 	const char *const *argv = stk_policy_get_command(sp->policy[0]);
 	const char *const *compile, *const *run_argv;
 	const char *artifact;
-	if (stk_policy_get_compile(sp->policy[0], &compile, &artifact,
-				   &run_argv))
+	bool compiles = stk_policy_get_compile(sp->policy[0], &compile,
+					       &artifact, &run_argv);
+	if (compiles)
 		argv = run_argv;
 	size_t argc = 0;
 	while (argv && argv[argc])
@@ -327,6 +349,11 @@ static int serve_profile(struct serve_config *c, const char *name,
 	for (size_t i = 0; i < argc; i++)
 		if (!(sp->argv[i] = strdup(argv[i])))
 			return -1;
+	/* A session's agent (agent.py) is Python: the profile's program
+	 * must be CPython, without a compile stage. */
+	const char *base = argc ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : argc ? argv[0] : "";
+	sp->sessions = !strncmp(base, "python", 6) && !compiles;
 	return 0;
 }
 
@@ -422,8 +449,10 @@ void config_release(struct serve_config *c)
 {
 	for (size_t i = 0; i < c->n_profiles; i++) {
 		struct served_profile *sp = &c->profiles[i];
-		stk_policy_free(sp->policy[0]);
-		stk_policy_free(sp->policy[1]);
+		for (int v = 0; v < 2; v++) {
+			stk_policy_free(sp->policy[v]);
+			stk_policy_free(sp->session_policy[v]);
+		}
 		free(sp->description);
 		for (size_t j = 0; sp->argv && sp->argv[j]; j++)
 			free(sp->argv[j]);

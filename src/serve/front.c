@@ -35,25 +35,10 @@ struct route {
 	const char *method;
 	const char *path; /* "{id}" matches one segment */
 	handler_fn *handler;
-	bool auth; /* a token, when the server has tokens */
-	bool body; /* takes a JSON body */
-};
-
-struct request {
-	struct MHD_Connection *conn;
-	const struct route *route;
-	char id[33]; /* the {id} of the path */
-	struct token *token;
-	char *body; /* owned */
-	size_t len;
-	bool too_large;
-	bool answered;
-	bool suspended;
-	bool want_wait;	   /* a run request that answers at the end */
-	struct run **runs; /* owned array; refs held */
-	size_t n_runs;
-	bool batch;
-	struct request *prev, *next; /* the suspended ones */
+	bool auth;	  /* a token, when the server has tokens */
+	bool body;	  /* takes a body */
+	bool query_token; /* the token may come as ?access_token= (a
+			   * browser's WebSocket sends no header) */
 };
 
 /* An event stream: its own state, for the response's reader. */
@@ -95,8 +80,8 @@ static void add_cors(struct request *rq, struct MHD_Response *resp)
 }
 
 /* Every answer goes out here: its CORS headers, its count. */
-static void send_response(struct request *rq, unsigned status,
-			  struct MHD_Response *resp)
+void send_response(struct request *rq, unsigned status,
+		   struct MHD_Response *resp)
 {
 	add_cors(rq, resp);
 	MHD_queue_response(rq->conn, status, resp);
@@ -124,7 +109,19 @@ static void answer(struct request *rq, unsigned status, const char *type,
 	send_response(rq, status, resp);
 }
 
-static void answer_json(struct request *rq, unsigned status, json_t *j)
+void answer_bytes(struct request *rq, unsigned status, const char *type,
+		  const void *data, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		len, (void *)data, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return;
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	send_response(rq, status, resp);
+}
+
+void answer_json(struct request *rq, unsigned status, json_t *j)
 {
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
@@ -144,8 +141,8 @@ static void answer_json(struct request *rq, unsigned status, json_t *j)
 	}
 }
 
-static void answer_error(struct request *rq, unsigned status, const char *field,
-			 const char *message, const char *retry_after)
+void answer_error(struct request *rq, unsigned status, const char *field,
+		  const char *message, const char *retry_after)
 {
 	json_t *e = json_pack("{s:{s:s?,s:s}}", "error", "field", field,
 			      "message", message);
@@ -157,7 +154,7 @@ static void answer_error(struct request *rq, unsigned status, const char *field,
 
 /* ---- waiting ----------------------------------------------------------- */
 
-static void suspend(struct request *rq)
+void request_suspend(struct request *rq)
 {
 	rq->suspended = true;
 	LIST_PUSH(F.waiting, rq);
@@ -169,15 +166,20 @@ static void unlist(struct request *rq)
 	LIST_REMOVE(F.waiting, rq);
 }
 
+void request_resume(struct request *rq)
+{
+	unlist(rq);
+	rq->suspended = false;
+	MHD_resume_connection(rq->conn);
+}
+
 void wake_run(struct run *r)
 {
 	for (struct request *rq = F.waiting, *next; rq; rq = next) {
 		next = rq->next;
 		for (size_t i = 0; i < rq->n_runs; i++)
 			if (rq->runs[i] == r) {
-				unlist(rq);
-				rq->suspended = false;
-				MHD_resume_connection(rq->conn);
+				request_resume(rq);
 				break;
 			}
 	}
@@ -274,6 +276,16 @@ static bool query_wait(struct request *rq, bool *wait)
 	return false;
 }
 
+/* rq answers when its runs have ended. */
+void request_wait_runs(struct request *rq)
+{
+	rq->want_wait = true;
+	if (all_done(rq))
+		answer_runs(rq);
+	else
+		request_suspend(rq);
+}
+
 static void start_runs(struct request *rq, struct run_request *reqs, size_t n,
 		       bool wait)
 {
@@ -294,11 +306,7 @@ static void start_runs(struct request *rq, struct run_request *reqs, size_t n,
 	}
 	runs_pump();
 	if (wait) {
-		rq->want_wait = true;
-		if (all_done(rq))
-			answer_runs(rq);
-		else
-			suspend(rq);
+		request_wait_runs(rq);
 		return;
 	}
 	json_t *j;
@@ -479,8 +487,13 @@ static void stream_free(void *cls)
 static void get_events(struct request *rq)
 {
 	struct run *r = path_run(rq);
-	if (!r)
-		return;
+	if (r)
+		stream_run(rq, r);
+}
+
+/* The answer is r's event stream. */
+void stream_run(struct request *rq, struct run *r)
+{
 	struct stream *s = calloc(1, sizeof(*s));
 	if (!s) {
 		answer_error(rq, 500, NULL, "out of memory", NULL);
@@ -582,23 +595,44 @@ static void get_metrics(struct request *rq)
 /* What the service answers: the whole of it. */
 static const struct route routes[] = {
 	/* clang-format off */
-	{"POST",   "/v1/runs",             post_runs,    true,  true},
-	{"POST",   "/v1/runs:batch",       post_batch,   true,  true},
-	{"GET",    "/v1/runs/{id}",        get_run,      true,  false},
-	{"DELETE", "/v1/runs/{id}",        delete_run,   true,  false},
-	{"GET",    "/v1/runs/{id}/events", get_events,   true,  false},
-	{"GET",    "/v1/profiles",         get_profiles, true,  false},
-	{"GET",    "/metrics",             get_metrics,  true,  false},
-	{"GET",    "/healthz",             get_health,   false, false},
-	{"GET",    "/readyz",              get_ready,    false, false},
+	/* method   path                              handler         auth   body   ?token */
+	{"POST",   "/v1/runs",                       post_runs,      true,  true,  false},
+	{"POST",   "/v1/runs:batch",                 post_batch,     true,  true,  false},
+	{"GET",    "/v1/runs/{id}",                  get_run,        true,  false, false},
+	{"DELETE", "/v1/runs/{id}",                  delete_run,     true,  false, false},
+	{"GET",    "/v1/runs/{id}/events",           get_events,     true,  false, false},
+	{"GET",    "/v1/profiles",                   get_profiles,   true,  false, false},
+	{"POST",   "/v1/sessions",                   post_sessions,  true,  true,  false},
+	{"GET",    "/v1/sessions",                   get_sessions,   true,  false, false},
+	{"GET",    "/v1/sessions/{id}",              get_session,    true,  false, false},
+	{"DELETE", "/v1/sessions/{id}",              delete_session, true,  false, false},
+	{"POST",   "/v1/sessions/{id}/exec",         post_exec,      true,  true,  false},
+	{"POST",   "/v1/sessions/{id}/interrupt",    post_interrupt, true,  false, false},
+	{"GET",    "/v1/sessions/{id}/files",        list_files,     true,  false, false},
+	{"PUT",    "/v1/sessions/{id}/files/{path}", put_file,       true,  true,  false},
+	{"GET",    "/v1/sessions/{id}/files/{path}", get_file,       true,  false, false},
+	{"DELETE", "/v1/sessions/{id}/files/{path}", delete_file,    true,  false, false},
+	{"GET",    "/v1/sessions/{id}/pty",          get_pty,        true,  false, true},
+	{"GET",    "/metrics",                       get_metrics,    true,  false, false},
+	{"GET",    "/healthz",                       get_health,     false, false, false},
+	{"GET",    "/readyz",                        get_ready,      false, false, false},
+	{"GET",    "/",                              get_page,       false, false, false},
+	{"GET",    "/assets/{path}",                 get_page,       false, false, false},
 	/* clang-format on */
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
-/* url against a route's path; the {id} segment into id. */
-static bool path_matches(const char *pattern, const char *url, char id[33])
+/* url against a route's path; the {id} segment into id, and where the
+ * rest of the url that {path} matches begins into *rest. */
+static bool path_matches(const char *pattern, const char *url, char id[33],
+			 const char **rest)
 {
+	*rest = NULL;
 	while (*pattern) {
+		if (!strcmp(pattern, "{path}")) {
+			*rest = url;
+			return *url != 0;
+		}
 		if (!strncmp(pattern, "{id}", 4)) {
 			size_t n = strcspn(url, "/");
 			if (n == 0 || n > 32)
@@ -625,7 +659,7 @@ static void preflight(struct request *rq)
 	if (!resp)
 		return;
 	MHD_add_response_header(resp, "Access-Control-Allow-Methods",
-				"GET, POST, DELETE");
+				"GET, POST, PUT, DELETE");
 	MHD_add_response_header(resp, "Access-Control-Allow-Headers",
 				"Authorization, Content-Type");
 	MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
@@ -637,12 +671,17 @@ static void preflight(struct request *rq)
 static void begin(struct request *rq, const char *method, const char *url)
 {
 	bool path_known = false;
+	const char *rest = NULL;
 	for (size_t i = 0; i < N_ROUTES && !rq->route; i++) {
-		if (!path_matches(routes[i].path, url, rq->id))
+		if (!path_matches(routes[i].path, url, rq->id, &rest))
 			continue;
 		path_known = true;
 		if (!strcmp(routes[i].method, method))
 			rq->route = &routes[i];
+	}
+	if (rq->route && rest && !(rq->path = strdup(rest))) {
+		answer_error(rq, 500, NULL, "out of memory", NULL);
+		return;
 	}
 	if (!rq->route) {
 		if (path_known && !strcmp(method, "OPTIONS"))
@@ -656,8 +695,14 @@ static void begin(struct request *rq, const char *method, const char *url)
 	if (rq->route->auth && F.c->n_tokens) {
 		const char *h = MHD_lookup_connection_value(
 			rq->conn, MHD_HEADER_KIND, "Authorization");
+		const char *q = MHD_lookup_connection_value(
+			rq->conn, MHD_GET_ARGUMENT_KIND, "access_token");
 		if (h && !strncasecmp(h, "Bearer ", 7))
 			rq->token = token_find(F.c, h + 7);
+		else if (!h && q && rq->route->query_token)
+			rq->token = token_find(F.c, q);
+		if (!h && q && rq->route->query_token)
+			h = q;
 		if (!rq->token) {
 			answer_error(rq, 401, NULL,
 				     h ? "the token is not valid"
@@ -722,6 +767,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (rq->answered)
 		return MHD_YES;
+	if (rq->resume) {
+		/* resumed: its session changed, or the service is stopping */
+		if (F.stopping)
+			answer_error(rq, 503, NULL, "the service is stopping",
+				     NULL);
+		else
+			rq->resume(rq);
+		return MHD_YES;
+	}
 	if (rq->want_wait) {
 		/* resumed: a run of it ended, or the service is stopping */
 		if (F.stopping && !all_done(rq))
@@ -730,7 +784,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		else if (all_done(rq))
 			answer_runs(rq);
 		else
-			suspend(rq);
+			request_suspend(rq);
 		return MHD_YES;
 	}
 	if (rq->too_large)
@@ -751,9 +805,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		return;
 	if (rq->suspended)
 		unlist(rq);
+	session_request_gone(rq);
 	for (size_t i = 0; i < rq->n_runs; i++)
 		run_unref(rq->runs[i]);
 	free(rq->runs);
+	free(rq->path);
 	free(rq->body);
 	free(rq);
 	*req_cls = NULL;
@@ -761,12 +817,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 /* ---- the loop ----------------------------------------------------------- */
 
+int front_watch(int fd, uint32_t events, bool add)
+{
+	struct epoll_event ev = {.events = events, .data.fd = fd};
+	int op = !add ? EPOLL_CTL_DEL : events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	if (add && !events) {
+		ev.events = EPOLLIN;
+		op = EPOLL_CTL_ADD;
+	}
+	return epoll_ctl(F.ep, op, fd, &ev) < 0 ? -errno : 0;
+}
+
 static void begin_drain(void)
 {
 	if (F.draining)
 		return;
 	F.draining = true;
 	F.drain_deadline = now_seconds() + F.c->drain_timeout;
+	sessions_end_all(); /* they survive nothing: stated in docs/api.md */
 	int lfd = MHD_quiesce_daemon(F.d);
 	if (lfd >= 0)
 		close(lfd);
@@ -776,7 +844,7 @@ static void begin_drain(void)
 
 static bool drained(void)
 {
-	if (F.in_flight || F.queued || F.waiting)
+	if (F.in_flight || F.queued || F.waiting || sessions_live())
 		return false;
 	for (struct stream *s = F.streams; s; s = s->next)
 		if (!s->record_sent)
@@ -798,7 +866,8 @@ int front_init(struct serve_config *c, int sock, unsigned flags,
 		flags |= MHD_USE_IPv6;
 	/* clang-format off */
 	F.d = MHD_start_daemon(
-		flags | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
+		flags | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			MHD_ALLOW_UPGRADE,
 		0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, addr,
 		MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
@@ -898,6 +967,10 @@ int front_main(struct serve_config *c, int sock)
 				if (read(F.tick, &ticks, sizeof(ticks)) < 0)
 					ticks = 0;
 				runs_expire();
+				sessions_tick();
+				ws_tick();
+			} else {
+				ws_on_event(fd, evs[i].events);
 			}
 		}
 		MHD_run(F.d);
@@ -915,6 +988,7 @@ int front_main(struct serve_config *c, int sock)
 			s->suspended = false;
 			MHD_resume_connection(s->conn);
 		}
+	ws_close_all();
 	MHD_run(F.d);
 	MHD_stop_daemon(F.d);
 	serve_log("stopped");

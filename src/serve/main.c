@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 static const char usage[] =
 	"usage: stockade serve [--listen HOST:PORT] [--config FILE]\n"
 	"                      [--workers N] [--queue N] [--tokens FILE]\n"
-	"                      [--user NAME]\n"
+	"                      [--user NAME] [--web DIR]\n"
 	"       stockade serve --hash-token < secret\n"
 	"Serves the run API (docs/api.md) over HTTP; docs/serve.md has the\n"
 	"config file and the design.\n";
@@ -54,6 +55,26 @@ static int hash_token(void)
 	return 0;
 }
 
+/* The playground's files, read now: the front will not see the file
+ * system.  Without --web, the build's (beside this program) or the
+ * installed ones, when there are any. */
+static int load_web(const struct serve_config *c)
+{
+	if (c->web[0])
+		return web_load(c->web, true);
+	char self[PATH_MAX], dir[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return 0;
+	self[n] = 0;
+	*strrchr(self, '/') = 0;
+	snprintf(dir, sizeof(dir), "%s/web", self);
+	if (access(dir, F_OK) == 0)
+		return web_load(dir, true);
+	snprintf(dir, sizeof(dir), "%s/../../share/stockade/web", self);
+	return access(dir, F_OK) == 0 ? web_load(dir, true) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -63,6 +84,7 @@ int main(int argc, char **argv)
 		{"queue", required_argument, NULL, 'q'},
 		{"tokens", required_argument, NULL, 't'},
 		{"user", required_argument, NULL, 'u'},
+		{"web", required_argument, NULL, 'W'},
 		{"hash-token", no_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -81,7 +103,7 @@ int main(int argc, char **argv)
 	}
 	static const char *const keys[] = {
 		['l'] = "listen", ['w'] = "workers", ['q'] = "queue",
-		['t'] = "tokens", ['u'] = "user",
+		['t'] = "tokens", ['u'] = "user",    ['W'] = "web",
 	};
 	int opt;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -98,6 +120,7 @@ int main(int argc, char **argv)
 		case 'q':
 		case 't':
 		case 'u':
+		case 'W':
 			if (config_set(&c, keys[opt], optarg) < 0)
 				return 2;
 			break;
@@ -111,7 +134,7 @@ int main(int argc, char **argv)
 			argv[optind], usage);
 		return 2;
 	}
-	if (config_finish(&c) < 0) {
+	if (config_finish(&c) < 0 || load_web(&c) < 0) {
 		config_release(&c);
 		return 2;
 	}

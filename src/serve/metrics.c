@@ -137,8 +137,11 @@ char *metrics_text(void)
 		"# HELP stockade_runs_kept Runs in the table (queued, running, "
 		"or ended and kept).\n"
 		"# TYPE stockade_runs_kept gauge\n"
-		"stockade_runs_kept %zu\n",
-		F.in_flight, F.queued, F.c->workers, F.n_runs);
+		"stockade_runs_kept %zu\n"
+		"# HELP stockade_sessions Sessions not ended.\n"
+		"# TYPE stockade_sessions gauge\n"
+		"stockade_sessions %zu\n",
+		F.in_flight, F.queued, F.c->workers, F.n_runs, sessions_live());
 	fprintf(f, "# HELP stockade_rejected_total Run requests refused, by "
 		   "reason.\n# TYPE stockade_rejected_total counter\n");
 	for (int i = 0; i < REJECT_COUNT; i++)

@@ -93,6 +93,12 @@ static int limit_value(json_t *v, int unit, uint64_t *out, const char *field,
 	return 0;
 }
 
+int request_duration(json_t *v, const char *field, uint64_t *ns,
+		     struct request_error *e)
+{
+	return limit_value(v, AS_DURATION, ns, field, e);
+}
+
 static int parse_limits(json_t *limits, const struct served_profile *sp,
 			struct wire_buf *job, const char *prefix,
 			struct request_error *e)
@@ -130,8 +136,8 @@ static int parse_limits(json_t *limits, const struct served_profile *sp,
 }
 
 /* A file's path as a request gives it: relative, plain components. */
-static int check_path(const char *path, size_t len, unsigned max,
-		      const char *field, struct request_error *e)
+int request_check_path(const char *path, size_t len, unsigned max,
+		       const char *field, struct request_error *e)
 {
 	if (len == 0)
 		return bad(e, 400, field, "empty path");
@@ -231,8 +237,9 @@ static int parse_file(json_t *f, const struct serve_config *c, size_t i,
 	snprintf(field, sizeof(field), "%sfiles[%zu].path", prefix, i);
 	if (!json_is_string(path))
 		return bad(e, 400, field, "required, a string");
-	if (check_path(json_string_value(path), json_string_length(path),
-		       c->max_path, field, e) < 0)
+	if (request_check_path(json_string_value(path),
+			       json_string_length(path), c->max_path, field,
+			       e) < 0)
 		return -1;
 	snprintf(field, sizeof(field), "%sfiles[%zu].content", prefix, i);
 	if (!json_is_string(content))

@@ -33,6 +33,7 @@ enum stage { STAGE_RUN, STAGE_COMPILE };
 
 struct slot {
 	bool used;
+	bool session; /* a session's: its stdin is ours to write */
 	uint64_t id;
 	struct stk_run *run; /* owned */
 	struct runner *runner;
@@ -43,6 +44,12 @@ struct slot {
 	const char *artifact_path; /* the policy's */
 	struct stk_job *next;	   /* owned */
 	struct wire_buf artifact;  /* owned */
+	/* A session's stdin: a pipe, the read end the run's (borrowed until
+	 * its end), and what the front sent that the pipe did not take. */
+	int in_r, in_w;
+	struct wire_buf input; /* owned */
+	size_t input_off;
+	bool input_watched; /* in_w is in the epoll set, for EPOLLOUT */
 };
 
 struct runner {
@@ -50,17 +57,19 @@ struct runner {
 	int sock, ep, sigfd;
 	pid_t front;	    /* 0 once reaped */
 	int front_status;   /* its wait status, once reaped */
-	struct slot *slots; /* owned; config->workers of them */
+	struct slot *slots; /* owned; workers + max_sessions of them */
 	size_t n_slots, active;
+	size_t runs, sessions; /* of the active ones */
 	bool front_gone, draining;
 	bool broken; /* the front spoke off the table */
 	double drain_deadline;
 	uint8_t *buf; /* owned; WIRE_MAX bytes */
 };
 
-/* epoll data for what is not a slot */
+/* epoll data for what is not a slot: small numbers, never a pointer */
 #define TAG_SOCK ((uint64_t)1)
 #define TAG_SIGNAL ((uint64_t)2)
+#define TAG_INPUT ((uint64_t)4096) /* + the slot's index: its stdin */
 
 static int on_output(void *ctx, int stream, const void *data, size_t len)
 {
@@ -101,8 +110,49 @@ static void release_slot(struct runner *r, struct slot *s)
 {
 	stk_job_free(s->next);
 	wire_buf_release(&s->artifact);
-	*s = (struct slot){0};
+	wire_buf_release(&s->input);
+	if (s->in_w >= 0) {
+		if (s->input_watched)
+			epoll_ctl(r->ep, EPOLL_CTL_DEL, s->in_w, NULL);
+		close(s->in_w);
+	}
+	if (s->in_r >= 0)
+		close(s->in_r);
+	if (s->session)
+		r->sessions--;
+	else
+		r->runs--;
+	*s = (struct slot){.in_r = -1, .in_w = -1};
 	r->active--;
+}
+
+/* A free slot, for a run (workers of them at once) or a session
+ * (max-sessions); NULL with err set when there is none. */
+static struct slot *take_slot(struct runner *r, bool session,
+			      struct stk_error **err)
+{
+	bool full = session ? r->sessions >= r->config->max_sessions
+			    : r->runs >= r->config->workers;
+	for (size_t i = 0; i < r->n_slots && !full && !r->draining; i++)
+		if (!r->slots[i].used) {
+			struct slot *s = &r->slots[i];
+			*s = (struct slot){.used = true,
+					   .session = session,
+					   .runner = r,
+					   .in_r = -1,
+					   .in_w = -1};
+			if (session)
+				r->sessions++;
+			else
+				r->runs++;
+			r->active++;
+			return s;
+		}
+	serve_error(err, EBUSY, "runner",
+		    r->draining ? "the service is stopping"
+		    : session	? "every session is taken"
+				: "every worker is busy");
+	return NULL;
 }
 
 /* Starts the slot's run of policy with job and watches it; 0, or -errno
@@ -243,23 +293,31 @@ static int compile_command(struct stk_job *job, const char *const *compile,
 	return r;
 }
 
-static void start_run(struct runner *r, uint64_t id, int fd)
+/* A session's stdin: a pipe whose read end the run borrows. */
+static int session_input(struct slot *s, struct stk_job *job,
+			 struct stk_error **err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return serve_error(err, errno, "session", "pipe: %s",
+				   strerror(errno));
+	s->in_r = p[0];
+	s->in_w = p[1];
+	fcntl(s->in_w, F_SETFL, O_NONBLOCK);
+	return stk_job_set_stdio(job, s->in_r, -1, -1, err);
+}
+
+static void start_run(struct runner *r, uint64_t id, int fd, bool session)
 {
 	struct stk_error *err = NULL;
 	uint8_t *data = NULL;
 	size_t len = 0;
 	struct wire_job job = {0};
-	struct slot *s = NULL;
-	for (size_t i = 0; i < r->n_slots && !s; i++)
-		if (!r->slots[i].used)
-			s = &r->slots[i];
-	/* The front keeps to the workers; one that does not is refused. */
-	if (!s || r->draining) {
-		serve_error(&err, EBUSY, "runner",
-			    r->draining ? "the service is stopping"
-					: "every worker is busy");
+	/* The front keeps to the workers and the sessions; one that does
+	 * not is refused. */
+	struct slot *s = take_slot(r, session, &err);
+	if (!s)
 		goto refused;
-	}
 	if (fd < 0) {
 		serve_error(&err, EINVAL, "job", "job: no memfd");
 		goto refused;
@@ -279,11 +337,26 @@ static void start_run(struct runner *r, uint64_t id, int fd)
 			    "profile %s may not have network here", sp->name);
 		goto refused;
 	}
-	const struct stk_policy *policy = sp->policy[job.network];
+	if (session && !sp->sessions) {
+		serve_error(&err, EPERM, "session",
+			    "profile %s has no sessions", sp->name);
+		goto refused;
+	}
+	const struct stk_policy *policy =
+		session ? sp->session_policy[job.network]
+			: sp->policy[job.network];
 	if (looser_limit(policy, &job, &err))
 		goto refused;
-	*s = (struct slot){.used = true, .id = id, .runner = r};
+	s->id = id;
 	stk_job_set_output(job.job, on_output, s);
+	if (session) {
+		if (session_input(s, job.job, &err) < 0)
+			goto refused;
+		if (begin(r, s, policy, job.job, &err) < 0)
+			goto refused;
+		wire_job_release(&job);
+		goto out;
+	}
 	const char *const *compile, *const *run_argv;
 	if (stk_policy_get_compile(policy, &compile, &s->artifact_path,
 				   &run_argv)) {
@@ -297,7 +370,6 @@ static void start_run(struct runner *r, uint64_t id, int fd)
 		    (!job.has_command &&
 		     stk_job_set_command(job.job, run_argv, &err) < 0)) {
 			wire_job_release(&cjob);
-			*s = (struct slot){0};
 			goto refused;
 		}
 		stk_job_set_output(cjob.job, on_output, s);
@@ -305,23 +377,19 @@ static void start_run(struct runner *r, uint64_t id, int fd)
 		s->policy = policy;
 		s->next = job.job;
 		job.job = NULL;
-		r->active++;
 		int started = begin(r, s, policy, cjob.job, &err);
 		wire_job_release(&cjob);
-		if (started < 0) {
-			release_slot(r, s);
+		if (started < 0)
 			goto refused;
-		}
 		goto out;
 	}
-	r->active++;
-	if (begin(r, s, policy, job.job, &err) < 0) {
-		release_slot(r, s);
+	if (begin(r, s, policy, job.job, &err) < 0)
 		goto refused;
-	}
 	wire_job_release(&job);
 	goto out;
 refused:
+	if (s)
+		release_slot(r, s);
 	wire_job_release(&job);
 	refuse(r, id, err);
 out:
@@ -332,11 +400,97 @@ out:
 	stk_error_free(err);
 }
 
-static void cancel_run(struct runner *r, uint64_t id)
+static struct slot *slot_of(struct runner *r, uint64_t id)
 {
 	for (size_t i = 0; i < r->n_slots; i++)
-		if (r->slots[i].used && r->slots[i].id == id)
-			stk_run_cancel(r->slots[i].run);
+		if (r->slots[i].used && r->slots[i].id == id && r->slots[i].run)
+			return &r->slots[i];
+	return NULL;
+}
+
+static void cancel_run(struct runner *r, uint64_t id)
+{
+	struct slot *s = slot_of(r, id);
+	if (s)
+		stk_run_cancel(s->run);
+}
+
+/* What the pipe takes of a session's pending input; the rest waits for
+ * EPOLLOUT. */
+static void flush_input(struct runner *r, struct slot *s)
+{
+	while (s->input_off < s->input.len) {
+		ssize_t n = write(s->in_w, s->input.data + s->input_off,
+				  s->input.len - s->input_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			/* the agent closed its stdin: what it was sent is
+			 * dropped, as a reader gone */
+			s->input_off = s->input.len;
+			break;
+		}
+		s->input_off += (size_t)n;
+	}
+	if (s->input_off == s->input.len) {
+		s->input.len = s->input_off = 0;
+	} else if (s->input_off > WIRE_INPUT_MAX / 2) {
+		memmove(s->input.data, s->input.data + s->input_off,
+			s->input.len - s->input_off);
+		s->input.len -= s->input_off;
+		s->input_off = 0;
+	}
+	bool want = s->input.len > 0;
+	if (want != s->input_watched) {
+		struct epoll_event ev = {.events = EPOLLOUT,
+					 .data.u64 = TAG_INPUT +
+						     (uint64_t)(s - r->slots)};
+		epoll_ctl(r->ep, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->in_w,
+			  &ev);
+		s->input_watched = want;
+	}
+}
+
+static void session_write(struct runner *r, uint64_t id, const void *data,
+			  size_t len)
+{
+	struct slot *s = slot_of(r, id);
+	if (!s || !s->session)
+		return;
+	if (s->input.len - s->input_off + len >
+	    WIRE_INPUT_MAX + r->config->max_body) {
+		/* an agent that does not read its input holds no more of
+		 * the runner's memory: the session ends */
+		serve_log("runner: session %llu takes no input; ending it",
+			  (unsigned long long)id);
+		stk_run_cancel(s->run);
+		return;
+	}
+	wire_buf_append(&s->input, data, len);
+	if (s->input.failed) {
+		stk_run_cancel(s->run);
+		return;
+	}
+	flush_input(r, s);
+}
+
+static void session_usage(struct runner *r, uint64_t id, bool reset)
+{
+	struct slot *s = slot_of(r, id);
+	struct stk_usage u = {0};
+	if (!s || !s->session)
+		return;
+	stk_run_usage(s->run, &u, reset);
+	struct wire_usage w = {.cpu = u.cpu,
+			       .memory = u.memory,
+			       .cpu_us = u.cpu_us,
+			       .memory_bytes = u.memory_bytes,
+			       .memory_peak_bytes = u.memory_peak_bytes};
+	struct wire_msg m = {WIRE_USAGE_IS, 0, id};
+	if (wire_send(r->sock, &m, &w, sizeof(w), -1) < 0)
+		r->front_gone = true;
 }
 
 static void cancel_all(struct runner *r)
@@ -363,10 +517,37 @@ static void on_message(struct runner *r)
 	}
 	switch (m.type) {
 	case WIRE_RUN:
-		start_run(r, m.id, fd);
+	case WIRE_SESSION:
+		start_run(r, m.id, fd, m.type == WIRE_SESSION);
 		return;
 	case WIRE_CANCEL:
 		cancel_run(r, m.id);
+		break;
+	case WIRE_INPUT:
+		if (fd >= 0) {
+			/* a large frame comes in a sealed memfd */
+			struct stk_error *err = NULL;
+			uint8_t *data;
+			size_t len;
+			if (read_job(fd, &data, &len, &err) == 0) {
+				session_write(r, m.id, data, len);
+				if (data)
+					munmap(data, len);
+			}
+			stk_error_free(err);
+		} else {
+			session_write(r, m.id, r->buf, (size_t)n);
+		}
+		break;
+	case WIRE_INTERRUPT: {
+		/* SIGINT only: the front picks no signal */
+		struct slot *s = slot_of(r, m.id);
+		if (s && s->session)
+			stk_run_signal(s->run, SIGINT);
+		break;
+	}
+	case WIRE_USAGE:
+		session_usage(r, m.id, m.arg == 1);
 		break;
 	default:
 		/* A front that speaks otherwise is not ours any more. */
@@ -424,8 +605,10 @@ int runner_main(struct serve_config *c, int sock, pid_t front)
 {
 	struct runner r = {
 		.config = c, .sock = sock, .front = front, .sigfd = -1};
-	r.n_slots = c->workers;
+	r.n_slots = (size_t)c->workers + c->max_sessions;
 	r.slots = calloc(r.n_slots, sizeof(*r.slots));
+	for (size_t i = 0; r.slots && i < r.n_slots; i++)
+		r.slots[i].in_r = r.slots[i].in_w = -1;
 	r.buf = malloc(WIRE_MAX);
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -458,6 +641,12 @@ int runner_main(struct serve_config *c, int sock, pid_t front)
 					on_message(&r);
 			} else if (evs[i].data.u64 == TAG_SIGNAL) {
 				on_signal(&r);
+			} else if (evs[i].data.u64 >= TAG_INPUT &&
+				   evs[i].data.u64 < TAG_INPUT + r.n_slots) {
+				struct slot *s =
+					&r.slots[evs[i].data.u64 - TAG_INPUT];
+				if (s->used)
+					flush_input(&r, s);
 			} else {
 				struct slot *s = evs[i].data.ptr;
 				if (s->used && stk_run_step(s->run) == 1)

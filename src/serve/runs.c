@@ -44,7 +44,8 @@ static void run_free(struct run *r)
  * suspended connection, so its end is seen only at the run's. */
 void run_unref(struct run *r)
 {
-	r->refs--;
+	if (!--r->refs && r->orphan)
+		cell_free(r);
 }
 
 struct run *run_new(struct token *t, struct run_request *req)
@@ -246,6 +247,15 @@ static void set_stream(json_t *j, const struct run *r, int stream,
 
 json_t *run_json(struct run *r)
 {
+	if (r->session && r->state == RUN_DONE) {
+		/* a cell: its answer, with what it wrote */
+		json_t *j = json_deep_copy(r->record);
+		if (j) {
+			set_stream(j, r, 1, "stdout");
+			set_stream(j, r, 2, "stderr");
+		}
+		return j;
+	}
 	if (r->state != RUN_DONE)
 		return json_pack("{s:s,s:s,s:s}", "id", r->id, "status",
 				 state_names[r->state], "profile",
@@ -295,6 +305,8 @@ void runs_on_runner(void)
 			return;
 		}
 		struct run *r = run_by_num(m.id);
+		if (!r && sessions_on_runner(&m, F.buf, (size_t)n))
+			continue;
 		if (!r || r->state != RUN_RUNNING)
 			continue;
 		if (m.type == WIRE_OUTPUT && m.arg >= 1 &&

@@ -31,10 +31,14 @@
  * may ask for its network. */
 struct served_profile {
 	char name[64];
-	char *description;	      /* owned */
-	struct stk_policy *policy[2]; /* owned, sealed; [1]: network on */
+	char *description; /* owned */
+	/* owned, sealed: [network on]; sessions (sessions.c) have theirs,
+	 * with the wall time of session-lifetime-max and no output limit
+	 * (the front cuts each cell's answer) */
+	struct stk_policy *policy[2], *session_policy[2];
 	bool network_allowed;
-	char **argv; /* owned; the profile's command (its run stage's) */
+	bool sessions; /* its interpreter is CPython: the agent can run */
+	char **argv;   /* owned; the profile's command (its run stage's) */
 };
 
 struct token {
@@ -45,6 +49,7 @@ struct token {
 	char profiles[256];   /* comma-separated allowlist; "": all */
 	/* the front's state */
 	unsigned active;
+	unsigned sessions; /* live */
 	double tokens_left;
 	double refilled_at;
 };
@@ -57,6 +62,7 @@ struct serve_config {
 	uid_t uid;
 	gid_t gid;
 	char tokens_file[256];
+	char web[256];	      /* the playground's directory; "": the default */
 	struct token *tokens; /* owned */
 	size_t n_tokens;
 	char cors[1024]; /* allowed origins, comma-separated */
@@ -69,6 +75,10 @@ struct serve_config {
 	unsigned drain_timeout;	     /* seconds */
 	unsigned result_ttl;	     /* seconds */
 	unsigned max_results;
+	unsigned max_sessions;	       /* at once, in the whole service */
+	unsigned sessions_per_token;   /* at once, per token */
+	unsigned session_idle_max;     /* seconds */
+	unsigned session_lifetime_max; /* seconds */
 	bool best_effort_confine;
 	bool allow_insecure_listen; /* no tokens on a non-loopback address */
 	uint64_t maxima[STK_LIMIT_COUNT]; /* 0: none beyond the profile's */
@@ -88,6 +98,9 @@ const struct served_profile *config_profile(const struct serve_config *c,
 
 int runner_main(struct serve_config *c, int sock, pid_t front);
 int front_main(struct serve_config *c, int sock);
+/* web.c: the playground's files, read from dir (index.html and
+ * assets/) before the split; 0, or -1 when they cannot be read. */
+int web_load(const char *dir, bool required);
 int confine_front(const struct serve_config *c, char *why, size_t size);
 
 /* request.c */
@@ -105,6 +118,10 @@ json_t *request_load(const char *body, size_t len, struct request_error *e);
 int request_from_json(const struct serve_config *c, const struct token *t,
 		      json_t *root, const char *prefix, struct run_request *out,
 		      struct request_error *e);
+int request_check_path(const char *path, size_t len, unsigned max,
+		       const char *field, struct request_error *e);
+int request_duration(json_t *v, const char *field, uint64_t *ns,
+		     struct request_error *e);
 size_t request_limit_count(void);
 const char *request_limit_key(size_t i, enum stk_limit *which);
 

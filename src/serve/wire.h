@@ -13,10 +13,19 @@
  *     WIRE_RUN     id, fd: the job (a profile the runner serves, argv,
  *                  env, stdin, files, limits that may only tighten)
  *     WIRE_CANCEL  id: end that run (verdict "cancelled")
+ *     WIRE_SESSION id, fd: a session's job (sessions.c): as WIRE_RUN, in
+ *                  the profile's session policy, its stdin a pipe that
+ *                  stays open for WIRE_INPUT
+ *     WIRE_INPUT   id: bytes for a session's stdin (its agent's frames),
+ *                  or fd: a sealed memfd of them
+ *     WIRE_INTERRUPT id: SIGINT to a session's program
+ *     WIRE_USAGE   id, arg 1: reset the peak after reading it: the
+ *                  session's figures so far, answered by WIRE_USAGE_IS
  *   runner -> front
  *     WIRE_OUTPUT  id, arg 1 or 2: bytes the run wrote; 3: what its
  *                  compile stage wrote (the compiler's messages)
  *     WIRE_DONE    id, arg enum wire_done: a record, JSON (docs/record.md)
+ *     WIRE_USAGE_IS id: a struct wire_usage
  *
  * A job of a profile with a compile stage ([compile], docs/profiles.md)
  * runs twice: the compiler in a sandbox of its own, with the job's files
@@ -36,9 +45,23 @@
 enum wire_type {
 	WIRE_RUN = 1,
 	WIRE_CANCEL = 2,
+	WIRE_SESSION = 3,
+	WIRE_INPUT = 4,
+	WIRE_INTERRUPT = 5,
+	WIRE_USAGE = 6,
 	WIRE_OUTPUT = 16,
 	WIRE_DONE = 17,
+	WIRE_USAGE_IS = 18,
 };
+
+/* A session's figures (struct stk_usage, laid out for the wire). */
+struct wire_usage {
+	uint32_t cpu, memory; /* 1: the figure is known */
+	uint64_t cpu_us, memory_bytes, memory_peak_bytes;
+};
+/* The most a session's stdin holds in the runner, not yet taken by its
+ * agent, beside one body (a file): beyond it the session is ended. */
+#define WIRE_INPUT_MAX (16u << 20)
 
 enum wire_done {
 	WIRE_DONE_RUN = 0,	    /* the run's record: the end */

@@ -6,7 +6,6 @@ port, real HTTP (http.client), real sandboxes.
 As root; the unprivileged mode runs the service as nobody (setpriv) from a
 world-readable copy of build/.
 """
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -19,9 +18,8 @@ from support import BINARY, NOBODY  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server import Server, install_copy  # noqa: E402
+from server import Server, installed_for_tests  # noqa: E402
 
-SERVE = BINARY.parent / "stockade-serve"
 
 
 def pytest_configure(config):
@@ -31,12 +29,7 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def install_dir():
     """A world-readable copy of build/stockade and build/stockade-serve."""
-    for b in (BINARY, SERVE):
-        if not b.is_file():
-            pytest.fail(f"{b} is missing: run `make` first", pytrace=False)
-    if os.geteuid() != 0:
-        pytest.fail("the service's tests run as root", pytrace=False)
-    d = install_copy(BINARY)
+    d = installed_for_tests(BINARY)
     yield d
     shutil.rmtree(d, ignore_errors=True)
 

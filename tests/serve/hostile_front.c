@@ -34,13 +34,14 @@ static uint8_t buf[WIRE_MAX + 1];
 
 /* Sends a job (as bytes in a sealed memfd, or fd as given) and returns
  * the record that comes back for it, skipping its output. */
-static json_t *ask(const struct wire_buf *job, int fd_override)
+static json_t *ask_as(uint32_t type, const struct wire_buf *job,
+		      int fd_override)
 {
 	uint64_t id = next_id++;
 	int fd = fd_override;
 	if (fd == -2)
 		fd = wire_memfd(job->data, job->len);
-	struct wire_msg m = {WIRE_RUN, 0, id};
+	struct wire_msg m = {type, 0, id};
 	if (wire_send(sock, &m, NULL, 0, fd) < 0)
 		return NULL;
 	if (fd >= 0)
@@ -62,6 +63,11 @@ static json_t *ask(const struct wire_buf *job, int fd_override)
 			return json_loads((char *)buf, 0, NULL);
 		}
 	}
+}
+
+static json_t *ask(const struct wire_buf *job, int fd_override)
+{
+	return ask_as(WIRE_RUN, job, fd_override);
 }
 
 static void expect(const char *name, json_t *rec, const char *verdict,
@@ -213,6 +219,39 @@ int main(void)
 		return 2;
 	close(p[1]);
 	expect("a pipe for a job", ask(&b, p[0]), "setup-error", "job");
+
+	/* sessions: only a profile that has them, and no looser a limit */
+	b = job_of("sh", "true");
+	expect("a session of a profile without sessions",
+	       ask_as(WIRE_SESSION, &b, -2), "setup-error", "session");
+	wire_buf_release(&b);
+	b = job_of("python", "");
+	wire_put_limit(&b, STK_LIMIT_WALL_TIME, 7200ull * 1000000000);
+	expect("a session longer than the server's",
+	       ask_as(WIRE_SESSION, &b, -2), "setup-error", "wall-time");
+	wire_buf_release(&b);
+	/* a session's requests for a plain run do nothing to it: input it
+	 * never reads, SIGINT, usage; it ends as it would have */
+	{
+		b = job_of("sh", "sleep 1; echo done");
+		uint64_t id = next_id;
+		int f = wire_memfd(b.data, b.len);
+		struct wire_msg run = {WIRE_RUN, 0, id};
+		wire_send(sock, &run, NULL, 0, f);
+		close(f);
+		wire_buf_release(&b);
+		uint32_t types[] = {WIRE_INPUT, WIRE_INTERRUPT, WIRE_USAGE};
+		for (size_t i = 0; i < 3; i++) {
+			struct wire_msg q = {types[i], 1, id};
+			wire_send(sock, &q, "x", 1, -1);
+		}
+		b = job_of("sh", "true");
+		next_id++;
+		expect("the runner takes a session's requests for a run, and "
+		       "goes on",
+		       ask(&b, -2), "ok", NULL);
+		wire_buf_release(&b);
+	}
 
 	/* more runs than workers: the third is refused while two sleep */
 	for (int i = 0; i < 2; i++) {

@@ -33,6 +33,20 @@ def install_copy(stockade):
     return d
 
 
+def installed_for_tests(stockade, who="the service's tests"):
+    """install_copy for a test session, once what it needs is there: the
+    two binaries (built) and root; a pytest failure naming what is
+    missing otherwise."""
+    import pytest
+
+    for b in (stockade, stockade.parent / "stockade-serve"):
+        if not b.is_file():
+            pytest.fail(f"{b} is missing: run `make` first", pytrace=False)
+    if os.geteuid() != 0:
+        pytest.fail(f"{who} run as root", pytrace=False)
+    return install_copy(stockade)
+
+
 class Server:
     """One `stockade serve`, started on 127.0.0.1:0 (the kernel's port)."""
 

@@ -13,4 +13,4 @@ def test_hostile_front():
     print(cp.stdout)
     lines = [l for l in cp.stdout.splitlines() if l.strip()]
     assert cp.returncode == 0, cp.stdout + cp.stderr
-    assert len(lines) == 24 and all(l.startswith("ok") for l in lines), cp.stdout
+    assert len(lines) == 27 and all(l.startswith("ok") for l in lines), cp.stdout

@@ -50,7 +50,7 @@ from ._common import (
     place_program,
 )
 from ._core import UNLIMITED, ConfigError, SetupError, StockadeError
-from .client import Client
+from .client import Cell, Client, Session
 
 __version__ = _core.VERSION
 __all__ = [
@@ -59,7 +59,9 @@ __all__ = [
     "Sandbox",
     "Run",
     "Result",
+    "Cell",
     "Client",
+    "Session",
     "StockadeError",
     "ConfigError",
     "SetupError",

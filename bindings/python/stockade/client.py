@@ -7,6 +7,9 @@
     run_id = client.start("import time; time.sleep(5)")
     client.cancel(run_id)
     r = client.wait(run_id)                             # verdict "cancelled"
+    with client.session("python") as s:                 # one interpreter
+        s.exec("x = 6 * 7")
+        s.exec("x").value                               # "42"
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import http.client
 import json
 import threading
 import urllib.parse
-from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from ._common import (
     LIMITS,
@@ -92,16 +96,20 @@ class Client:
         return cls(self._host, self._port, timeout=self._timeout)
 
     def _send(self, method: str, path: str, body: Any = None):
+        """body: JSON, or bytes sent as they are."""
         conn = self._connect()
         headers = dict(self._headers)
         data = None
-        if body is not None:
+        if isinstance(body, bytes):
+            data = body
+            headers["Content-Type"] = "application/octet-stream"
+        elif body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         conn.request(method, self._prefix + path, body=data, headers=headers)
         return conn, conn.getresponse()
 
-    def _call(self, method: str, path: str, body: Any = None) -> Tuple[int, Any]:
+    def _raw(self, method: str, path: str, body: Any = None) -> Tuple[int, bytes]:
         conn, resp = self._send(method, path, body)
         try:
             data = resp.read()
@@ -109,7 +117,11 @@ class Client:
             conn.close()
         if resp.status >= 400:
             raise _refusal(resp, data)
-        return resp.status, json.loads(data) if data else None
+        return resp.status, data
+
+    def _call(self, method: str, path: str, body: Any = None) -> Tuple[int, Any]:
+        status, data = self._raw(method, path, body)
+        return status, json.loads(data) if data else None
 
     # ---- requests --------------------------------------------------
 
@@ -253,7 +265,11 @@ class Client:
     def events(self, run_id: str) -> Iterator[Tuple[str, dict]]:
         """The run's events as (name, data): "stdout", "stderr" and
         "compile" pieces ({"data", "encoding"}), then "record"."""
-        conn, resp = self._send("GET", f"/v1/runs/{_quote(run_id)}/events")
+        return self._events("GET", f"/v1/runs/{_quote(run_id)}/events")
+
+    def _events(self, method: str, path: str, body: Any = None) -> Iterator[Tuple[str, dict]]:
+        """A Server-Sent Events answer, event by event."""
+        conn, resp = self._send(method, path, body)
         try:
             if resp.status >= 400:
                 raise _refusal(resp, resp.read())
@@ -285,6 +301,43 @@ class Client:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, lambda: self.run(code, **kwargs))
 
+    def session(
+        self,
+        profile: str = "python",
+        *,
+        idle_timeout: Optional[Union[float, str]] = None,
+        max_lifetime: Optional[Union[float, str]] = None,
+        files: Optional[Mapping[str, FileSpec]] = None,
+        env: Optional[Mapping[str, str]] = None,
+        network: bool = False,
+        text: bool = True,
+        **limits: Any,
+    ) -> "Session":
+        """Starts a session: one sandbox with a persistent Python
+        interpreter, whose cells keep their names (docs/api.md,
+        "Sessions").  Use it as a context manager, which ends it:
+
+            with client.session("python", memory="256M") as s:
+                s.exec("import math")
+                s.exec("math.pi").value          # "3.141592653589793"
+
+        Limits (no wall_time or output: the session's time is
+        max_lifetime) hold over the session's whole life.  With text
+        (the default) a cell's stdout and stderr are str."""
+        body = self._request(None, profile=profile, files=files, env=env,
+                             network=network, **limits)
+        for key in ("wall_time", "output"):
+            if key in body.get("limits", {}):
+                raise config_error(key, "a session has no such limit (max_lifetime, cut answers)")
+        for key, value in (("idle_timeout", idle_timeout), ("max_lifetime", max_lifetime)):
+            if value is not None:
+                body[key] = limit_seconds_or_bytes("wall_time", limit_units("wall_time", value))
+        status, info = self._call("POST", "/v1/sessions", body)
+        if info.get("state") == "ended":
+            raise ServiceError(status, None, "the session ended at its start: "
+                               + json.dumps(info.get("record", {}).get("error")))
+        return Session(self, info, text)
+
     def healthy(self) -> bool:
         """True when the server answers /healthz."""
         try:
@@ -311,6 +364,118 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<stockade.Client {self.url}>"
+
+
+@dataclass
+class Cell:
+    """A cell's answer: status "ok", "error" (it raised: error has type,
+    message and traceback), "interrupted" or "ended" (the session ended
+    while it ran: session says why); value is the repr of its last
+    expression, or None; record has the cell's wall_seconds, cpu_seconds
+    and memory_peak_bytes."""
+
+    status: str
+    value: Optional[str]
+    error: Optional[dict]
+    stdout: Union[str, bytes]
+    stderr: Union[str, bytes]
+    record: dict
+    session: dict
+    truncated: bool = False
+    answer: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Session:
+    """A session of Client.session(): cells, files, its state."""
+
+    def __init__(self, client: Client, info: dict, text: bool):
+        self.client = client
+        self.id = info["id"]
+        self.info = info
+        self._text = text
+        self._base = f"/v1/sessions/{_quote(self.id)}"
+
+    def exec(self, code: str, on_output: Optional[OutputCallback] = None) -> Cell:
+        """Runs a cell and returns its Cell; on_output(stream, data), when
+        given, gets its output as it comes."""
+        if on_output is None:
+            answer = self.client._call("POST", self._base + "/exec", {"code": code})[1]
+        else:
+            answer = None
+            for event, data in self.client._events("POST", self._base + "/exec?stream=true",
+                                                   {"code": code}):
+                if event == "record":
+                    answer = data
+                elif event in STREAMS:
+                    on_output(STREAMS[event], _decode(data["data"], data.get("encoding")))
+            if answer is None:
+                raise ServiceError(502, None, "the cell's stream ended without its record")
+        out = _decode(answer.get("stdout", ""), answer.get("stdout_encoding"))
+        err = _decode(answer.get("stderr", ""), answer.get("stderr_encoding"))
+        if self._text:
+            out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        return Cell(answer["status"], answer.get("value"), answer.get("error"), out, err,
+                    answer.get("record", {}), answer.get("session", {}),
+                    answer.get("truncated", False), answer)
+
+    def interrupt(self) -> bool:
+        """SIGINT to the running cell (KeyboardInterrupt); False when none
+        ran."""
+        return self.client._call("POST", self._base + "/interrupt")[1]["interrupted"]
+
+    def write(self, path: str, data: Bytesish) -> None:
+        """Writes /tmp/PATH in the session (path relative to /tmp)."""
+        if isinstance(data, str):
+            data = data.encode()
+        self.client._raw("PUT", f"{self._base}/files/{_quote_path(path)}", bytes(data))
+
+    def read(self, path: str) -> bytes:
+        """The bytes of /tmp/PATH in the session."""
+        return self.client._raw("GET", f"{self._base}/files/{_quote_path(path)}")[1]
+
+    def remove(self, path: str) -> None:
+        self.client._raw("DELETE", f"{self._base}/files/{_quote_path(path)}")
+
+    def listdir(self, path: str = "") -> list:
+        """The entries of /tmp/PATH: dicts with name, type, size."""
+        query = f"?dir={urllib.parse.quote(path)}" if path else ""
+        return self.client._call("GET", f"{self._base}/files{query}")[1]["files"]
+
+    def state(self) -> dict:
+        """The session as the server has it now (GET)."""
+        self.info = self.client._call("GET", self._base)[1]
+        return self.info
+
+    def close(self) -> dict:
+        """Ends the session; returns it, ended, with its record."""
+        try:
+            self.info = self.client._call("DELETE", self._base)[1]
+        except ServiceError as e:
+            if e.status != 404:
+                raise
+        return self.info
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<stockade.Session {self.id} {self.info.get('state')}>"
+
+
+def _quote_path(path: str) -> str:
+    """A session's file path as the API takes it: relative to /tmp."""
+    if path.startswith("/tmp/"):
+        path = path[len("/tmp/"):]
+    elif path.startswith("/"):
+        raise config_error("path", f"{path}: a session's files are under /tmp/")
+    return urllib.parse.quote(path, safe="/")
 
 
 def _quote(run_id: str) -> str:

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,62 @@ def test_async(client):
         return await asyncio.gather(*[client.run_async(f"print({i})") for i in range(6)])
 
     assert [r.stdout for r in asyncio.run(main())] == [f"{i}\n".encode() for i in range(6)]
+
+
+def test_session(client):
+    with client.session("python", memory="256M", idle_timeout=60) as s:
+        assert s.info["state"] == "idle" and len(s.id) == 32
+        first = s.exec("x = 6 * 7\nprint('hi')")
+        assert first.ok and first.stdout == "hi\n" and first.value is None
+        assert s.exec("x").value == "42"
+        err = s.exec("1/0")
+        assert (err.status, err.error["type"]) == ("error", "ZeroDivisionError")
+        assert "<cell 3>" in err.error["traceback"]
+        # files both ways, under the session's /tmp
+        s.write("data/in.txt", "from the host")
+        s.write("/tmp/data/bin", b"\xff\x00")
+        assert s.exec("open('/tmp/data/in.txt').read()").value == "'from the host'"
+        s.exec("open('/tmp/data/out.txt', 'w').write('from a cell')")
+        assert s.read("data/out.txt") == b"from a cell"
+        assert s.read("/tmp/data/bin") == b"\xff\x00"
+        assert [f["name"] for f in s.listdir("data")] == ["bin", "in.txt", "out.txt"]
+        s.remove("data/in.txt")
+        with pytest.raises(stockade.ServiceError) as e:
+            s.read("data/in.txt")
+        assert e.value.status == 404
+        with pytest.raises(stockade.ConfigError):
+            s.write("/etc/x", "no")
+        # streaming, and the cell's own figures
+        got = []
+        c = s.exec("import time\nfor i in range(3):\n    print(i, flush=True); time.sleep(0.05)",
+                   on_output=lambda stream, data: got.append((stream, data)))
+        assert b"".join(d for _, d in got) == b"0\n1\n2\n" and {st for st, _ in got} == {1}
+        assert c.record["wall_seconds"] > 0
+        assert s.state()["cells"] == 6
+    # the context manager ended it
+    assert s.info["state"] == "ended" and s.info["ended_by"] == "delete"
+    with pytest.raises(stockade.ServiceError) as e:
+        s.exec("1")
+    assert e.value.status == 409
+
+
+def test_session_interrupt_and_limits(client):
+    import threading
+
+    with client.session("python", memory="128M") as s:
+        out = {}
+        t = threading.Thread(target=lambda: out.update(c=s.exec("while True: pass")))
+        t.start()
+        while s.state()["state"] != "busy":
+            time.sleep(0.05)
+        assert s.interrupt() is True
+        t.join(30)
+        assert out["c"].status == "interrupted"
+        c = s.exec("b = bytearray(256 << 20)")
+        assert c.status == "ended" and c.session["ended_by"] == "limit"
+        assert c.session["record"]["verdict"] == "memory-limit"
+    with pytest.raises(stockade.ConfigError):
+        client.session("python", wall_time=5)
+    with pytest.raises(stockade.ServiceError) as e:
+        client.session("sh")
+    assert e.value.status == 400 and e.value.field == "profile"

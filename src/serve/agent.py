@@ -276,6 +276,7 @@ def reader():
             (hn,) = struct.unpack(">I", payload[:4])
             head = json.loads(payload[4:4 + hn])
             answer, data = file_op(head, payload[4 + hn:])
+            answer["seq"] = head.get("seq")
             raw = json.dumps(answer).encode()
             send("f", struct.pack(">I", len(raw)) + raw + data)
         elif kind == "T":

@@ -103,6 +103,7 @@ struct session {
 	struct wire_usage usage_before, usage_after;
 	struct request *file_rq; /* the file operation in progress */
 	const char *file_op;	 /* static: "put", "get", ... */
+	uint64_t file_seq;	 /* its number, which its answer names */
 	bool file_done;
 	json_t *file_head; /* owned; its answer */
 	uint8_t *file_data;

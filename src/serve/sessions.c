@@ -450,11 +450,20 @@ static void on_frame(struct session *s, char kind, const uint8_t *p, size_t n)
 			agent_broke(s, "a file answer past its end");
 			return;
 		}
-		s->file_head = frame_json(p + 4, hn);
+		json_t *head = frame_json(p + 4, hn);
+		json_t *seq = json_object_get(head, "seq");
+		if (!json_is_integer(seq) ||
+		    (uint64_t)json_integer_value(seq) != s->file_seq) {
+			json_decref(head); /* an earlier operation's */
+			return;
+		}
+		s->file_head = head;
 		s->file_len = n - 4 - hn;
 		s->file_data = malloc(s->file_len + 1);
 		if (s->file_data)
 			memcpy(s->file_data, p + 4 + hn, s->file_len);
+		else
+			s->file_len = 0;
 		s->file_done = true;
 		wake_session(s);
 		return;
@@ -902,6 +911,8 @@ static void file_resume(struct request *rq)
 						      : 409,
 			     "path", msg ? msg : "the file operation failed",
 			     NULL);
+	else if (!strcmp(op, "get") && !s->file_data)
+		answer_error(rq, 500, NULL, "out of memory", NULL);
 	else if (!strcmp(op, "get"))
 		answer_bytes(rq, 200, "application/octet-stream", s->file_data,
 			     s->file_len);
@@ -938,8 +949,11 @@ static void file_request(struct request *rq, const char *op, const char *path)
 		answer_error(rq, 409, NULL, busy, NULL);
 		return;
 	}
-	json_t *head = json_pack("{s:s,s:s,s:I}", "op", op, "path", path, "max",
-				 (json_int_t)F.c->max_body);
+	/* the answer names its operation: one whose client went away may
+	 * still answer while the next is asked */
+	json_t *head = json_pack("{s:s,s:s,s:I,s:I}", "op", op, "path", path,
+				 "max", (json_int_t)F.c->max_body, "seq",
+				 (json_int_t)++s->file_seq);
 	char *text = head ? json_dumps(head, JSON_COMPACT) : NULL;
 	json_decref(head);
 	if (!text) {

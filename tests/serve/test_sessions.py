@@ -272,6 +272,30 @@ def test_isolation(server):
     end(server, b["id"])
 
 
+def test_a_cell_forging_frames(server):
+    # A cell owns its interpreter, the agent included: it can write to
+    # the agent's own channel.  What it sends is parsed as untrusted; off
+    # the protocol, its session ends and nothing else does.
+    forge = ("import os, sys, struct\nm = sys.modules['__main__']\n"
+             "os.write(m.proto_out, {})")
+    for frame, why in ((b"Z\0\0\0\1x", "an unknown frame"),
+                       (b"o" + struct_be(0x7FFFFFF0), "a frame too large")):
+        s = start(server)
+        got = exec_(server, s["id"], forge.format(repr(frame)) + "\nimport time\ntime.sleep(30)")
+        assert got["status"] == "ended" and got["session"]["ended_by"] == "error", (why, got)
+        g = server.json("GET", f"/v1/sessions/{s['id']}")[1]
+        assert g["state"] == "ended"
+    # the service goes on, and so do other sessions
+    other = start(server)
+    assert exec_(server, other["id"], "6*7")["value"] == "42"
+    assert server.request("GET", "/healthz")[0] == 200
+    end(server, other["id"])
+
+
+def struct_be(n):
+    return n.to_bytes(4, "big")
+
+
 # ---- refusals ---------------------------------------------------------------
 
 

@@ -134,10 +134,11 @@ double now_seconds(void)
 	return clock_now;
 }
 
-int front_watch(int fd, uint32_t events, bool add)
+int front_watch(int fd, int op, uint32_t events)
 {
 	check(fd == T.sock, "front_watch: not the upgraded socket");
-	if (!add) {
+	check(op == EPOLL_CTL_DEL || events, "front_watch: no events");
+	if (op == EPOLL_CTL_DEL) {
 		if (!T.registered)
 			return -ENOENT;
 		T.registered = false;
@@ -148,13 +149,10 @@ int front_watch(int fd, uint32_t events, bool add)
 		T.watch_fails = false;
 		return -ENOMEM;
 	}
-	if (!events) {
-		if (T.registered)
-			return -EEXIST;
-		events = EPOLLIN;
-	} else if (!T.registered) {
+	if (op == EPOLL_CTL_ADD && T.registered)
+		return -EEXIST;
+	if (op == EPOLL_CTL_MOD && !T.registered)
 		return -ENOENT;
-	}
 	T.registered = true;
 	T.watched = events;
 	return 0;
@@ -367,8 +365,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= used;
 	check_key(T.headers[3]);
 
-	struct request rq = {.conn = conn};
-	ws_upgrade(&rq, &T.s);
+	struct request rq = {.conn = conn, .token = &T.token};
+	memcpy(rq.id, T.s.id, sizeof(rq.id));
+	ws_upgrade(&rq);
 	free(owned);
 	if (T.status != 101) {
 		check(!T.handler && T.status, "a refused upgrade, unanswered");
@@ -385,7 +384,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	peer = sv[1];
 	fcntl(peer, F_SETFL, O_NONBLOCK);
 	size_t extra = size * split / 255;
-	T.handler(T.handler_cls, conn, NULL, (const char *)data, extra, T.sock,
+	T.handler(T.handler_cls, conn, &rq, (const char *)data, extra, T.sock,
 		  urh);
 	if (!all)
 		check(T.closes == 1, "a refused socket, not closed");

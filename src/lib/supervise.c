@@ -1191,7 +1191,7 @@ int stk_run_usage(struct stk_run *run, struct stk_usage *u, bool reset_peak)
 	if (!run->plan.cgroup)
 		return 0;
 	u->cpu_us = cgroup_cpu_us(&run->cg);
-	u->cpu = true;
+	u->cpu = run->cg.v2 || run->cg.v1[CG_CPUACCT]; /* cgroup_cpu_us's */
 	u->memory = cgroup_memory_now(&run->cg, &u->memory_bytes,
 				      &u->memory_peak_bytes);
 	if (u->memory && reset_peak)

@@ -125,7 +125,6 @@ def read_exact(n):
 
 
 cells = queue.Queue()
-main = sys.modules["__main__"]
 namespace = {"__name__": "__main__", "__builtins__": __builtins__}
 count = 0
 

@@ -275,8 +275,49 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
-/* One profile as served: its policy, tightened by the maxima, sealed; and
- * the same with the network group, for requests that may ask for it. */
+/* The profile as served: its limits lowered to the server's maxima, its
+ * network group on or off, a session's wall time and no output limit
+ * for a session's; sealed.  NULL, logged, when it cannot be made. */
+static struct stk_policy *served_policy(const struct serve_config *c,
+					const char *name, bool network,
+					bool session, const char *cgroup_parent)
+{
+	struct stk_error *err = NULL;
+	struct stk_policy *p = stk_policy_new();
+	int r = p ? stk_policy_load_profile(p, name, &err) : -ENOMEM;
+	for (int i = 0; r == 0 && i < STK_LIMIT_COUNT; i++) {
+		uint64_t max = c->maxima[i];
+		if (max && stk_policy_get_limit(p, (enum stk_limit)i) > max)
+			r = stk_policy_set_limit(p, (enum stk_limit)i, max,
+						 &err);
+	}
+	if (r == 0)
+		r = network ? stk_policy_allow(p, "network", &err)
+			    : stk_policy_deny(p, "network", &err);
+	if (r == 0 && session)
+		r = stk_policy_set_limit(
+			p, STK_LIMIT_WALL_TIME,
+			(uint64_t)c->session_lifetime_max * 1000000000u, &err);
+	if (r == 0 && session)
+		r = stk_policy_set_limit(p, STK_LIMIT_OUTPUT, STK_UNLIMITED,
+					 &err);
+	if (r == 0 && cgroup_parent[0])
+		r = stk_policy_set_option(p, "cgroup-parent", cgroup_parent,
+					  &err);
+	if (r < 0) {
+		serve_log("profile %s: %s", name,
+			  err ? err->message : strerror(-r));
+		stk_error_free(err);
+		stk_policy_free(p);
+		return NULL;
+	}
+	stk_policy_seal(p);
+	return p;
+}
+
+/* One profile as served: its policy, and the same with the network
+ * group, for requests that may ask for it; a session's two when it has
+ * sessions. */
 static int serve_profile(struct serve_config *c, const char *name,
 			 const char *network, const char *cgroup_parent)
 {
@@ -290,45 +331,10 @@ static int serve_profile(struct serve_config *c, const char *name,
 	*sp = (struct served_profile){0};
 	snprintf(sp->name, sizeof(sp->name), "%s", name);
 	sp->network_allowed = listed(network, name);
-	/* v: bit 0 the network, bit 1 a session's */
-	for (int v = 0; v < 4; v++) {
-		struct stk_error *err = NULL;
-		struct stk_policy *p = stk_policy_new();
-		int r = p ? stk_policy_load_profile(p, name, &err) : -ENOMEM;
-		for (int i = 0; r == 0 && i < STK_LIMIT_COUNT; i++) {
-			uint64_t max = c->maxima[i];
-			if (max &&
-			    stk_policy_get_limit(p, (enum stk_limit)i) > max)
-				r = stk_policy_set_limit(p, (enum stk_limit)i,
-							 max, &err);
-		}
-		if (r == 0)
-			r = v & 1 ? stk_policy_allow(p, "network", &err)
-				  : stk_policy_deny(p, "network", &err);
-		if (r == 0 && v & 2)
-			r = stk_policy_set_limit(
-				p, STK_LIMIT_WALL_TIME,
-				(uint64_t)c->session_lifetime_max * 1000000000u,
-				&err);
-		if (r == 0 && v & 2)
-			r = stk_policy_set_limit(p, STK_LIMIT_OUTPUT,
-						 STK_UNLIMITED, &err);
-		if (r == 0 && cgroup_parent[0])
-			r = stk_policy_set_option(p, "cgroup-parent",
-						  cgroup_parent, &err);
-		if (r < 0) {
-			serve_log("profile %s: %s", name,
-				  err ? err->message : strerror(-r));
-			stk_error_free(err);
-			stk_policy_free(p);
+	for (int v = 0; v < 2; v++)
+		if (!(sp->policy[v] =
+			      served_policy(c, name, v, false, cgroup_parent)))
 			return -1;
-		}
-		stk_policy_seal(p);
-		if (v & 2)
-			sp->session_policy[v & 1] = p;
-		else
-			sp->policy[v] = p;
-	}
 	const char *about = stk_policy_get_description(sp->policy[0]);
 	sp->description = strdup(about ? about : "");
 	/* What a request's args follow: the run stage's command when the
@@ -351,9 +357,14 @@ static int serve_profile(struct serve_config *c, const char *name,
 			return -1;
 	/* A session's agent (agent.py) is Python: the profile's program
 	 * must be CPython, without a compile stage. */
-	const char *base = argc ? strrchr(argv[0], '/') : NULL;
-	base = base ? base + 1 : argc ? argv[0] : "";
-	sp->sessions = !strncmp(base, "python", 6) && !compiles;
+	if (argc && !compiles) {
+		const char *base = strrchr(argv[0], '/');
+		sp->sessions = !strncmp(base ? base + 1 : argv[0], "python", 6);
+	}
+	for (int v = 0; sp->sessions && v < 2; v++)
+		if (!(sp->session_policy[v] =
+			      served_policy(c, name, v, true, cgroup_parent)))
+			return -1;
 	return 0;
 }
 

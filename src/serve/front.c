@@ -695,18 +695,19 @@ static void begin(struct request *rq, const char *method, const char *url)
 	if (rq->route->auth && F.c->n_tokens) {
 		const char *h = MHD_lookup_connection_value(
 			rq->conn, MHD_HEADER_KIND, "Authorization");
-		const char *q = MHD_lookup_connection_value(
-			rq->conn, MHD_GET_ARGUMENT_KIND, "access_token");
+		const char *secret = NULL;
 		if (h && !strncasecmp(h, "Bearer ", 7))
-			rq->token = token_find(F.c, h + 7);
-		else if (!h && q && rq->route->query_token)
-			rq->token = token_find(F.c, q);
-		if (!h && q && rq->route->query_token)
-			h = q;
+			secret = h + 7;
+		else if (!h && rq->route->query_token)
+			secret = MHD_lookup_connection_value(
+				rq->conn, MHD_GET_ARGUMENT_KIND,
+				"access_token");
+		if (secret)
+			rq->token = token_find(F.c, secret);
 		if (!rq->token) {
 			answer_error(rq, 401, NULL,
-				     h ? "the token is not valid"
-				       : "a bearer token is required",
+				     h || secret ? "the token is not valid"
+						 : "a bearer token is required",
 				     NULL);
 			return;
 		}
@@ -817,14 +818,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 /* ---- the loop ----------------------------------------------------------- */
 
-int front_watch(int fd, uint32_t events, bool add)
+int front_watch(int fd, int op, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.fd = fd};
-	int op = !add ? EPOLL_CTL_DEL : events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-	if (add && !events) {
-		ev.events = EPOLLIN;
-		op = EPOLL_CTL_ADD;
-	}
 	return epoll_ctl(F.ep, op, fd, &ev) < 0 ? -errno : 0;
 }
 

@@ -57,7 +57,6 @@ struct request {
 	const struct route *route;
 	char id[33]; /* the {id} of the path */
 	char *path;  /* owned; the {path} of the path, or NULL */
-	char query_dir[4097];
 	struct token *token;
 	char *body; /* owned */
 	size_t len;
@@ -152,7 +151,12 @@ struct front {
 extern struct front F;
 
 /* runs.c */
+int random_id(char id[33]); /* 128 random bits, hex; 0 or -1 */
 struct run *run_new(struct token *t, struct run_request *req);
+/* A piece of r's output, its requests and streams woken; 0 or -ENOMEM. */
+int run_add_chunk(struct run *r, int stream, const void *data, size_t len);
+/* A run out of the table (a cell: out of its session) and all it holds. */
+void run_free(struct run *r);
 struct run *run_find(const char *id, const struct token *t);
 void run_unref(struct run *r);
 void run_enqueue(struct run *r);
@@ -183,8 +187,9 @@ void request_suspend(struct request *rq);
 void request_resume(struct request *rq);
 void request_wait_runs(struct request *rq);
 void stream_run(struct request *rq, struct run *r);
-/* front.c: a descriptor of ws.c's in the loop; 0 or -errno */
-int front_watch(int fd, uint32_t events, bool add);
+/* front.c: a descriptor of ws.c's in the loop (op EPOLL_CTL_ADD, _MOD,
+ * _DEL); 0 or -errno */
+int front_watch(int fd, int op, uint32_t events);
 
 /* sessions.c: the routes, and the front's hooks */
 void post_sessions(struct request *rq);
@@ -205,7 +210,6 @@ void sessions_tick(void);
 void sessions_end_all(void);
 size_t sessions_live(void);
 void session_request_gone(struct request *rq);
-void cell_free(struct run *c);
 void session_pty_open(struct session *s, struct ws *w);
 void session_pty_input(struct session *s, const void *data, size_t len);
 void session_pty_resize(struct session *s, unsigned rows, unsigned cols);
@@ -215,7 +219,7 @@ void session_pty_closed(struct session *s);
 void get_page(struct request *rq);
 
 /* ws.c: a session's terminal over a WebSocket (RFC 6455, by wslay) */
-void ws_upgrade(struct request *rq, struct session *s);
+void ws_upgrade(struct request *rq); /* the session its id names */
 void ws_output(struct ws *w, const void *data, size_t len);
 void ws_exit(struct ws *w, int status);
 void ws_session_ended(struct ws *w);

@@ -21,10 +21,8 @@
 #define MAX_ENV 64
 #define FILES_DIR "/tmp/"
 
-__attribute__((format(printf, 4, 5))) static int bad(struct request_error *e,
-						     int status,
-						     const char *field,
-						     const char *fmt, ...)
+int request_bad(struct request_error *e, int status, const char *field,
+		const char *fmt, ...)
 {
 	e->status = status;
 	snprintf(e->field, sizeof(e->field), "%s", field);
@@ -69,27 +67,30 @@ static int limit_value(json_t *v, int unit, uint64_t *out, const char *field,
 			: unit == AS_SIZE   ? stk_parse_size(s, out, NULL)
 					    : -EINVAL;
 		if (r < 0)
-			return bad(e, 400, field, "'%s' is not a %s", s,
-				   unit == AS_DURATION ? "duration (1.5s)"
-				   : unit == AS_SIZE   ? "size (256M)"
-						       : "whole number");
+			return request_bad(e, 400, field, "'%s' is not a %s", s,
+					   unit == AS_DURATION
+						   ? "duration (1.5s)"
+					   : unit == AS_SIZE ? "size (256M)"
+							     : "whole number");
 	} else if (json_is_number(v)) {
 		double d = json_number_value(v);
 		if (!(d > 0) || !isfinite(d) || d > 1e15)
-			return bad(e, 400, field, "must be a positive number");
+			return request_bad(e, 400, field,
+					   "must be a positive number");
 		if (unit == AS_DURATION) {
 			*out = (uint64_t)(d * 1e9);
 		} else {
 			if (!json_is_integer(v))
-				return bad(e, 400, field,
-					   "must be a whole number");
+				return request_bad(e, 400, field,
+						   "must be a whole number");
 			*out = (uint64_t)json_integer_value(v);
 		}
 	} else {
-		return bad(e, 400, field, "must be a number or a string");
+		return request_bad(e, 400, field,
+				   "must be a number or a string");
 	}
 	if (*out == 0)
-		return bad(e, 400, field, "must be above 0");
+		return request_bad(e, 400, field, "must be above 0");
 	return 0;
 }
 
@@ -104,7 +105,7 @@ static int parse_limits(json_t *limits, const struct served_profile *sp,
 			struct request_error *e)
 {
 	if (!json_is_object(limits))
-		return bad(e, 400, "limits", "must be an object");
+		return request_bad(e, 400, "limits", "must be an object");
 	const char *key;
 	json_t *v;
 	json_object_foreach(limits, key, v)
@@ -116,20 +117,21 @@ static int parse_limits(json_t *limits, const struct served_profile *sp,
 		       strcmp(limit_keys[i].key, key))
 			i++;
 		if (i == request_limit_count())
-			return bad(e, 400, field, "no such limit");
+			return request_bad(e, 400, field, "no such limit");
 		uint64_t value;
 		if (limit_value(v, limit_keys[i].unit, &value, field, e) < 0)
 			return -1;
 		uint64_t max = stk_policy_get_limit(sp->policy[0],
 						    limit_keys[i].which);
 		if (max != STK_UNLIMITED && value > max)
-			return bad(e, 400, field,
-				   "above the maximum of profile %s here "
-				   "(%llu %s)",
-				   sp->name, (unsigned long long)max,
-				   limit_keys[i].unit == AS_DURATION ? "ns"
-				   : limit_keys[i].unit == AS_SIZE   ? "bytes"
-								     : "");
+			return request_bad(
+				e, 400, field,
+				"above the maximum of profile %s here "
+				"(%llu %s)",
+				sp->name, (unsigned long long)max,
+				limit_keys[i].unit == AS_DURATION ? "ns"
+				: limit_keys[i].unit == AS_SIZE	  ? "bytes"
+								  : "");
 		wire_put_limit(job, limit_keys[i].which, value);
 	}
 	return 0;
@@ -140,25 +142,26 @@ int request_check_path(const char *path, size_t len, unsigned max,
 		       const char *field, struct request_error *e)
 {
 	if (len == 0)
-		return bad(e, 400, field, "empty path");
+		return request_bad(e, 400, field, "empty path");
 	if (len > max)
-		return bad(e, 400, field, "longer than %u bytes", max);
+		return request_bad(e, 400, field, "longer than %u bytes", max);
 	if (strlen(path) != len)
-		return bad(e, 400, field, "NUL in the path");
+		return request_bad(e, 400, field, "NUL in the path");
 	if (path[0] == '/')
-		return bad(e, 400, field,
-			   "must be relative (files go under " FILES_DIR ")");
+		return request_bad(e, 400, field,
+				   "must be relative (files go under " FILES_DIR
+				   ")");
 	for (const char *p = path; *p;) {
 		size_t n = strcspn(p, "/");
 		if (n == 0 || (n == 1 && p[0] == '.') ||
 		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return bad(e, 400, field,
-				   "'.', '..' or an empty component");
+			return request_bad(e, 400, field,
+					   "'.', '..' or an empty component");
 		p += n;
 		if (*p == '/')
 			p++;
 		if (*p == 0 && p[-1] == '/')
-			return bad(e, 400, field, "ends in '/'");
+			return request_bad(e, 400, field, "ends in '/'");
 	}
 	return 0;
 }
@@ -216,7 +219,7 @@ static int parse_file(json_t *f, const struct serve_config *c, size_t i,
 	char field[96];
 	snprintf(field, sizeof(field), "%sfiles[%zu]", prefix, i);
 	if (!json_is_object(f))
-		return bad(e, 400, field, "must be an object");
+		return request_bad(e, 400, field, "must be an object");
 	json_t *path = NULL, *content = NULL, *encoding = NULL, *mode = NULL;
 	const char *key;
 	json_t *v;
@@ -230,27 +233,28 @@ static int parse_file(json_t *f, const struct serve_config *c, size_t i,
 		if (!slot) {
 			snprintf(field, sizeof(field), "%sfiles[%zu].%s",
 				 prefix, i, key);
-			return bad(e, 400, field, "unknown field");
+			return request_bad(e, 400, field, "unknown field");
 		}
 		*slot = v;
 	}
 	snprintf(field, sizeof(field), "%sfiles[%zu].path", prefix, i);
 	if (!json_is_string(path))
-		return bad(e, 400, field, "required, a string");
+		return request_bad(e, 400, field, "required, a string");
 	if (request_check_path(json_string_value(path),
 			       json_string_length(path), c->max_path, field,
 			       e) < 0)
 		return -1;
 	snprintf(field, sizeof(field), "%sfiles[%zu].content", prefix, i);
 	if (!json_is_string(content))
-		return bad(e, 400, field, "required, a string");
+		return request_bad(e, 400, field, "required, a string");
 	bool b64 = false;
 	if (encoding) {
 		const char *enc = json_string_value(encoding);
 		if (!enc || (strcmp(enc, "utf8") && strcmp(enc, "base64"))) {
 			snprintf(field, sizeof(field), "%sfiles[%zu].encoding",
 				 prefix, i);
-			return bad(e, 400, field, "\"utf8\" or \"base64\"");
+			return request_bad(e, 400, field,
+					   "\"utf8\" or \"base64\"");
 		}
 		b64 = !strcmp(enc, "base64");
 	}
@@ -261,8 +265,8 @@ static int parse_file(json_t *f, const struct serve_config *c, size_t i,
 		if (mv < 0 || mv > 0777) {
 			snprintf(field, sizeof(field), "%sfiles[%zu].mode",
 				 prefix, i);
-			return bad(e, 400, field,
-				   "permission bits, 0 to 511 (0777)");
+			return request_bad(e, 400, field,
+					   "permission bits, 0 to 511 (0777)");
 		}
 		m = (unsigned)mv;
 	}
@@ -270,7 +274,7 @@ static int parse_file(json_t *f, const struct serve_config *c, size_t i,
 	size_t len = json_string_length(content);
 	uint8_t *data = NULL;
 	if (b64 && !(data = base64_decode(text, len, &len)))
-		return bad(e, 400, field, "not valid base64");
+		return request_bad(e, 400, field, "not valid base64");
 	char full[4200];
 	snprintf(full, sizeof(full), FILES_DIR "%s", json_string_value(path));
 	wire_put_file(job, full, m, data ? data : (const uint8_t *)text, len);
@@ -285,9 +289,10 @@ static int parse_files(json_t *files, const struct serve_config *c,
 	char field[96];
 	snprintf(field, sizeof(field), "%sfiles", prefix);
 	if (!json_is_array(files))
-		return bad(e, 400, field, "must be an array");
+		return request_bad(e, 400, field, "must be an array");
 	if (json_array_size(files) > c->max_files)
-		return bad(e, 400, field, "more than %u files", c->max_files);
+		return request_bad(e, 400, field, "more than %u files",
+				   c->max_files);
 	for (size_t i = 0; i < json_array_size(files); i++) {
 		json_t *pi = json_object_get(json_array_get(files, i), "path");
 		for (size_t j = 0; pi && j < i; j++)
@@ -296,8 +301,9 @@ static int parse_files(json_t *files, const struct serve_config *c,
 						       "path"))) {
 				snprintf(field, sizeof(field),
 					 "%sfiles[%zu].path", prefix, i);
-				return bad(e, 400, field,
-					   "the same path as files[%zu]", j);
+				return request_bad(
+					e, 400, field,
+					"the same path as files[%zu]", j);
 			}
 		if (parse_file(json_array_get(files, i), c, i, prefix, job, e) <
 		    0)
@@ -310,20 +316,22 @@ static int parse_strings(json_t *a, const char *field, const char **out,
 			 size_t *n, struct request_error *e)
 {
 	if (!json_is_array(a))
-		return bad(e, 400, field, "must be an array of strings");
+		return request_bad(e, 400, field,
+				   "must be an array of strings");
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		json_t *s = json_array_get(a, i);
 		if (!json_is_string(s))
-			return bad(e, 400, field, "item %zu is not a string",
-				   i);
+			return request_bad(e, 400, field,
+					   "item %zu is not a string", i);
 		if (json_string_length(s) > MAX_ARG_LEN ||
 		    strlen(json_string_value(s)) != json_string_length(s))
-			return bad(e, 400, field,
-				   "item %zu: NUL, or longer than %u bytes", i,
-				   MAX_ARG_LEN);
+			return request_bad(
+				e, 400, field,
+				"item %zu: NUL, or longer than %u bytes", i,
+				MAX_ARG_LEN);
 		if (*n >= MAX_ARGS)
-			return bad(e, 400, field, "more than %u arguments",
-				   MAX_ARGS);
+			return request_bad(e, 400, field,
+					   "more than %u arguments", MAX_ARGS);
 		out[(*n)++] = json_string_value(s);
 	}
 	return 0;
@@ -335,9 +343,11 @@ static int parse_env(json_t *env, const char *prefix, struct wire_buf *job,
 	char field[96];
 	snprintf(field, sizeof(field), "%senv", prefix);
 	if (!json_is_object(env))
-		return bad(e, 400, field, "must be an object of strings");
+		return request_bad(e, 400, field,
+				   "must be an object of strings");
 	if (json_object_size(env) > MAX_ENV)
-		return bad(e, 400, field, "more than %u variables", MAX_ENV);
+		return request_bad(e, 400, field, "more than %u variables",
+				   MAX_ENV);
 	const char *key;
 	json_t *v;
 	json_object_foreach(env, key, v)
@@ -350,15 +360,15 @@ static int parse_env(json_t *env, const char *prefix, struct wire_buf *job,
 			     (*p >= 'a' && *p <= 'z') ||
 			     (*p >= '0' && *p <= '9') || *p == '_';
 		if (!ok)
-			return bad(e, 400, field,
-				   "a name is letters, digits and _");
+			return request_bad(e, 400, field,
+					   "a name is letters, digits and _");
 		if (!json_is_string(v) || json_string_length(v) > MAX_ARG_LEN ||
 		    strlen(json_string_value(v)) != json_string_length(v))
-			return bad(e, 400, field,
-				   "must be a string without NUL");
+			return request_bad(e, 400, field,
+					   "must be a string without NUL");
 		char *pair;
 		if (asprintf(&pair, "%s=%s", key, json_string_value(v)) < 0)
-			return bad(e, 500, field, "out of memory");
+			return request_bad(e, 500, field, "out of memory");
 		wire_put_str(job, WIRE_TAG_ENV, pair);
 		free(pair);
 	}
@@ -393,8 +403,8 @@ int request_from_json(const struct serve_config *c, const struct token *t,
 	*out = (struct run_request){0};
 	char field[96];
 	if (!json_is_object(root))
-		return bad(e, 400, prefix[0] ? prefix : "body",
-			   "must be a JSON object");
+		return request_bad(e, 400, prefix[0] ? prefix : "body",
+				   "must be a JSON object");
 	const char *key;
 	json_t *v;
 	json_object_foreach(root, key, v)
@@ -404,22 +414,24 @@ int request_from_json(const struct serve_config *c, const struct token *t,
 			i++;
 		if (i == n) {
 			snprintf(field, sizeof(field), "%s%s", prefix, key);
-			return bad(e, 400, field, "unknown field");
+			return request_bad(e, 400, field, "unknown field");
 		}
 	}
 	snprintf(field, sizeof(field), "%sprofile", prefix);
 	json_t *profile = json_object_get(root, "profile");
 	if (!json_is_string(profile))
-		return bad(e, 400, field, "required, a string");
+		return request_bad(e, 400, field, "required, a string");
 	const struct served_profile *sp =
 		config_profile(c, json_string_value(profile));
 	if (!sp)
-		return bad(e, 400, field,
-			   "no such profile here (GET /v1/profiles lists "
-			   "them)");
+		return request_bad(
+			e, 400, field,
+			"no such profile here (GET /v1/profiles lists "
+			"them)");
 	if (!allowed_for(t, sp->name))
-		return bad(e, 403, field, "this token may not use profile %s",
-			   sp->name);
+		return request_bad(e, 403, field,
+				   "this token may not use profile %s",
+				   sp->name);
 	out->profile = sp;
 	struct wire_buf *job = &out->job;
 	wire_put_str(job, WIRE_TAG_PROFILE, sp->name);
@@ -429,8 +441,9 @@ int request_from_json(const struct serve_config *c, const struct token *t,
 	if (network && !json_is_boolean(network))
 		goto fail_type;
 	if (json_is_true(network) && !sp->network_allowed) {
-		bad(e, 400, field,
-		    "profile %s may not have network on this server", sp->name);
+		request_bad(e, 400, field,
+			    "profile %s may not have network on this server",
+			    sp->name);
 		goto fail;
 	}
 	uint8_t net = json_is_true(network);
@@ -443,7 +456,7 @@ int request_from_json(const struct serve_config *c, const struct token *t,
 	snprintf(field, sizeof(field), "%scommand", prefix);
 	if (command && (parse_strings(command, field, argv, &argc, e) < 0 ||
 			((argc == 0 || !argv[0][0]) &&
-			 bad(e, 400, field, "no program to run") < 0)))
+			 request_bad(e, 400, field, "no program to run") < 0)))
 		goto fail;
 	if (args) {
 		if (!command)
@@ -475,12 +488,12 @@ int request_from_json(const struct serve_config *c, const struct token *t,
 	if (job->failed) {
 		snprintf(field, sizeof(field), "%s",
 			 prefix[0] ? prefix : "body");
-		bad(e, 413, field, "the job is too large");
+		request_bad(e, 413, field, "the job is too large");
 		goto fail;
 	}
 	return 0;
 fail_type:
-	bad(e, 400, field, "wrong type");
+	request_bad(e, 400, field, "wrong type");
 fail:
 	wire_buf_release(job);
 	out->profile = NULL;
@@ -490,13 +503,13 @@ fail:
 json_t *request_load(const char *body, size_t len, struct request_error *e)
 {
 	if (len == 0) {
-		bad(e, 400, "body", "empty: a JSON object is expected");
+		request_bad(e, 400, "body", "empty: a JSON object is expected");
 		return NULL;
 	}
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		bad(e, 400, "body", "not valid JSON (%s, at byte %d)",
-		    jerr.text, jerr.position);
+		request_bad(e, 400, "body", "not valid JSON (%s, at byte %d)",
+			    jerr.text, jerr.position);
 	return root;
 }

@@ -303,7 +303,10 @@ static int session_input(struct slot *s, struct stk_job *job,
 				   strerror(errno));
 	s->in_r = p[0];
 	s->in_w = p[1];
-	fcntl(s->in_w, F_SETFL, O_NONBLOCK);
+	/* a write that blocked would stop every run the runner steps */
+	if (fcntl(s->in_w, F_SETFL, O_NONBLOCK) < 0)
+		return serve_error(err, errno, "session", "stdin: %s",
+				   strerror(errno));
 	return stk_job_set_stdio(job, s->in_r, -1, -1, err);
 }
 
@@ -408,6 +411,13 @@ static struct slot *slot_of(struct runner *r, uint64_t id)
 	return NULL;
 }
 
+/* A session's slot: what the session messages may touch. */
+static struct slot *session_of(struct runner *r, uint64_t id)
+{
+	struct slot *s = slot_of(r, id);
+	return s && s->session ? s : NULL;
+}
+
 static void cancel_run(struct runner *r, uint64_t id)
 {
 	struct slot *s = slot_of(r, id);
@@ -456,8 +466,8 @@ static void flush_input(struct runner *r, struct slot *s)
 static void session_write(struct runner *r, uint64_t id, const void *data,
 			  size_t len)
 {
-	struct slot *s = slot_of(r, id);
-	if (!s || !s->session)
+	struct slot *s = session_of(r, id);
+	if (!s)
 		return;
 	if (s->input.len - s->input_off + len >
 	    WIRE_INPUT_MAX + r->config->max_body) {
@@ -478,11 +488,13 @@ static void session_write(struct runner *r, uint64_t id, const void *data,
 
 static void session_usage(struct runner *r, uint64_t id, bool reset)
 {
-	struct slot *s = slot_of(r, id);
+	struct slot *s = session_of(r, id);
 	struct stk_usage u = {0};
-	if (!s || !s->session)
+	if (!s)
 		return;
-	stk_run_usage(s->run, &u, reset);
+	/* a peak that could not start again is no cell's: unknown */
+	if (stk_run_usage(s->run, &u, reset) < 0 && reset)
+		u.memory = false;
 	struct wire_usage w = {.cpu = u.cpu,
 			       .memory = u.memory,
 			       .cpu_us = u.cpu_us,
@@ -541,8 +553,8 @@ static void on_message(struct runner *r)
 		break;
 	case WIRE_INTERRUPT: {
 		/* SIGINT only: the front picks no signal */
-		struct slot *s = slot_of(r, m.id);
-		if (s && s->session)
+		struct slot *s = session_of(r, m.id);
+		if (s)
 			stk_run_signal(s->run, SIGINT);
 		break;
 	}

@@ -26,16 +26,20 @@ struct run *run_find(const char *id, const struct token *t)
 	return NULL;
 }
 
-static void run_free(struct run *r)
+void run_free(struct run *r)
 {
-	LIST_REMOVE(F.runs, r);
-	F.n_runs--;
+	if (!r->session) { /* a cell was never in the table */
+		LIST_REMOVE(F.runs, r);
+		F.n_runs--;
+	}
 	for (size_t i = 0; i < r->n_chunks; i++)
 		free(r->chunks[i]);
 	free(r->chunks);
 	wire_buf_release(&r->job);
 	json_decref(r->record);
 	json_decref(r->compile_record);
+	json_decref(r->cell_value);
+	json_decref(r->cell_error);
 	free(r);
 }
 
@@ -45,19 +49,26 @@ static void run_free(struct run *r)
 void run_unref(struct run *r)
 {
 	if (!--r->refs && r->orphan)
-		cell_free(r);
+		run_free(r);
+}
+
+int random_id(char id[33])
+{
+	uint8_t rnd[16];
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return -1;
+	for (int i = 0; i < 16; i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
 }
 
 struct run *run_new(struct token *t, struct run_request *req)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	uint8_t rnd[16];
-	if (!r || getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+	if (!r || random_id(r->id) < 0) {
 		free(r);
 		return NULL;
 	}
-	for (int i = 0; i < 16; i++)
-		snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
 	r->num = ++F.next_num;
 	r->token = t;
 	r->profile = req->profile;
@@ -280,6 +291,27 @@ json_t *run_json(struct run *r)
 	return j;
 }
 
+int run_add_chunk(struct run *r, int stream, const void *data, size_t len)
+{
+	if (r->n_chunks == r->cap_chunks) {
+		size_t cap = r->cap_chunks ? 2 * r->cap_chunks : 16;
+		struct chunk **grown = realloc(r->chunks, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		r->chunks = grown;
+		r->cap_chunks = cap;
+	}
+	struct chunk *c = malloc(sizeof(*c) + len);
+	if (!c)
+		return -ENOMEM;
+	c->stream = stream;
+	c->len = len;
+	memcpy(c->data, data, len);
+	r->chunks[r->n_chunks++] = c;
+	wake_run(r);
+	return 0;
+}
+
 /* ---- the runner's messages ------------------------------------------ */
 
 static struct run *run_by_num(uint64_t num)
@@ -311,24 +343,7 @@ void runs_on_runner(void)
 			continue;
 		if (m.type == WIRE_OUTPUT && m.arg >= 1 &&
 		    m.arg <= WIRE_STREAM_COMPILE) {
-			if (r->n_chunks == r->cap_chunks) {
-				size_t cap =
-					r->cap_chunks ? 2 * r->cap_chunks : 16;
-				struct chunk **grown = realloc(
-					r->chunks, cap * sizeof(*grown));
-				if (!grown)
-					continue;
-				r->chunks = grown;
-				r->cap_chunks = cap;
-			}
-			struct chunk *c = malloc(sizeof(*c) + (size_t)n);
-			if (!c)
-				continue;
-			c->stream = (int)m.arg;
-			c->len = (size_t)n;
-			memcpy(c->data, F.buf, (size_t)n);
-			r->chunks[r->n_chunks++] = c;
-			wake_run(r);
+			run_add_chunk(r, (int)m.arg, F.buf, (size_t)n);
 		} else if (m.type == WIRE_DONE) {
 			json_t *rec = json_loadb((const char *)F.buf, (size_t)n,
 						 0, NULL);

@@ -118,6 +118,11 @@ json_t *request_load(const char *body, size_t len, struct request_error *e);
 int request_from_json(const struct serve_config *c, const struct token *t,
 		      json_t *root, const char *prefix, struct run_request *out,
 		      struct request_error *e);
+/* Fills *e (status, field, message); returns -1. */
+__attribute__((format(printf, 4, 5))) int request_bad(struct request_error *e,
+						      int status,
+						      const char *field,
+						      const char *fmt, ...);
 int request_check_path(const char *path, size_t len, unsigned max,
 		       const char *field, struct request_error *e);
 int request_duration(json_t *v, const char *field, uint64_t *ns,

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "agent.h" /* AGENT_SOURCE: agent.py, made by the Makefile */
@@ -144,17 +143,6 @@ static void wake_session(struct session *s)
 	}
 }
 
-void cell_free(struct run *c)
-{
-	for (size_t i = 0; i < c->n_chunks; i++)
-		free(c->chunks[i]);
-	free(c->chunks);
-	json_decref(c->record);
-	json_decref(c->cell_value);
-	json_decref(c->cell_error);
-	free(c);
-}
-
 /* The session lets go of its last cell; streams may still hold it. */
 static void drop_cell(struct session *s)
 {
@@ -164,7 +152,7 @@ static void drop_cell(struct session *s)
 		return;
 	c->orphan = true;
 	if (!c->refs)
-		cell_free(c);
+		run_free(c);
 }
 
 static void session_free(struct session *s)
@@ -230,9 +218,11 @@ static void cell_end(struct session *s, const char *status)
 		measured && a->cpu && b->cpu
 			? json_real((double)(b->cpu_us - a->cpu_us) / 1e6)
 			: json_null());
+	/* the peak is the cell's only when the reset at its start took
+	 * (the runner says memory unknown otherwise) */
 	json_object_set_new(
 		figures, "memory_peak_bytes",
-		measured && b->memory
+		measured && a->memory && b->memory
 			? json_integer((json_int_t)b->memory_peak_bytes)
 			: json_null());
 	if (s->state != SESSION_ENDED)
@@ -269,24 +259,8 @@ static void cell_output(struct session *s, int stream, const uint8_t *p,
 		if (!n)
 			return;
 	}
-	if (c->n_chunks == c->cap_chunks) {
-		size_t cap_chunks = c->cap_chunks ? 2 * c->cap_chunks : 16;
-		struct chunk **grown =
-			realloc(c->chunks, cap_chunks * sizeof(*grown));
-		if (!grown)
-			return;
-		c->chunks = grown;
-		c->cap_chunks = cap_chunks;
-	}
-	struct chunk *k = malloc(sizeof(*k) + n);
-	if (!k)
-		return;
-	k->stream = stream;
-	k->len = n;
-	memcpy(k->data, p, n);
-	c->chunks[c->n_chunks++] = k;
-	c->out_bytes += n;
-	wake_run(c);
+	if (run_add_chunk(c, stream, p, n) == 0)
+		c->out_bytes += n;
 }
 
 /* ---- the session's end ------------------------------------------------- */
@@ -597,13 +571,9 @@ static bool seconds_field(json_t *root, const char *key, double dflt,
 			return false;
 		*out = (double)ns / 1e9;
 	}
-	if (*out > max) {
-		snprintf(e->field, sizeof(e->field), "%s", key);
-		snprintf(e->message, sizeof(e->message),
-			 "above the maximum here (%u s)", max);
-		e->status = 400;
-		return false;
-	}
+	if (*out > max)
+		return request_bad(e, 400, key, "above the maximum here (%u s)",
+				   max) == 0;
 	json_object_del(root, key);
 	return true;
 }
@@ -624,10 +594,7 @@ static int session_request(struct request *rq, struct run_request *req,
 	const char *key;
 	json_t *v;
 	if (!json_is_object(root)) {
-		e->status = 400;
-		snprintf(e->field, sizeof(e->field), "body");
-		snprintf(e->message, sizeof(e->message),
-			 "must be a JSON object");
+		request_bad(e, 400, "body", "must be a JSON object");
 		goto out;
 	}
 	json_object_foreach(root, key, v)
@@ -636,26 +603,22 @@ static int session_request(struct request *rq, struct run_request *req,
 		while (i < n && strcmp(fields[i], key))
 			i++;
 		if (i == n) {
-			e->status = 400;
-			snprintf(e->field, sizeof(e->field), "%s", key);
-			snprintf(e->message, sizeof(e->message),
-				 "unknown field");
+			request_bad(e, 400, key, "unknown field");
 			goto out;
 		}
 	}
 	json_t *limits = json_object_get(root, "limits");
-	const char *own[] = {"wall_time", "output"};
-	for (int i = 0; i < 2; i++)
-		if (json_object_get(limits, own[i])) {
-			e->status = 400;
-			snprintf(e->field, sizeof(e->field), "limits.%s",
-				 own[i]);
-			snprintf(e->message, sizeof(e->message), "%s",
-				 i ? "a session has no output limit: each "
-				     "cell's answer is cut"
-				   : "a session's time is max_lifetime");
-			goto out;
-		}
+	if (json_object_get(limits, "wall_time")) {
+		request_bad(e, 400, "limits.wall_time",
+			    "a session's time is max_lifetime");
+		goto out;
+	}
+	if (json_object_get(limits, "output")) {
+		request_bad(e, 400, "limits.output",
+			    "a session has no output limit: each cell's "
+			    "answer is cut");
+		goto out;
+	}
 	if (!seconds_field(root, "idle_timeout", 300, F.c->session_idle_max,
 			   idle, e) ||
 	    !seconds_field(root, "max_lifetime", F.c->session_lifetime_max,
@@ -663,12 +626,10 @@ static int session_request(struct request *rq, struct run_request *req,
 	    request_from_json(F.c, rq->token, root, "", req, e) < 0)
 		goto out;
 	if (!req->profile->sessions) {
-		e->status = 400;
-		snprintf(e->field, sizeof(e->field), "profile");
-		snprintf(e->message, sizeof(e->message),
-			 "profile %s has no sessions: its interpreter is "
-			 "not CPython",
-			 req->profile->name);
+		request_bad(e, 400, "profile",
+			    "profile %s has no sessions: its interpreter is "
+			    "not CPython",
+			    req->profile->name);
 		wire_buf_release(&req->job);
 		goto out;
 	}
@@ -718,15 +679,12 @@ void post_sessions(struct request *rq)
 			     "this token has as many sessions as it may", "5");
 	} else {
 		struct session *s = calloc(1, sizeof(*s));
-		uint8_t rnd[16];
-		if (!s || getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		if (!s || random_id(s->id) < 0) {
 			free(s);
 			answer_error(rq, 500, NULL, "out of memory", NULL);
 			wire_buf_release(&req.job);
 			return;
 		}
-		for (int i = 0; i < 16; i++)
-			snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
 		s->num = ++F.next_num;
 		s->token = t;
 		s->profile = req.profile;
@@ -888,6 +846,14 @@ void post_interrupt(struct request *rq)
 
 /* ---- files ------------------------------------------------------------- */
 
+/* The directory a listing asks for: ?dir=, "" for /tmp itself. */
+static const char *query_dir(struct request *rq)
+{
+	const char *dir = MHD_lookup_connection_value(
+		rq->conn, MHD_GET_ARGUMENT_KIND, "dir");
+	return dir ? dir : "";
+}
+
 static void file_resume(struct request *rq)
 {
 	struct session *s = rq->session;
@@ -918,7 +884,7 @@ static void file_resume(struct request *rq)
 			     s->file_len);
 	else if (!strcmp(op, "list"))
 		answer_json(rq, 200,
-			    json_pack("{s:s,s:O}", "dir", rq->query_dir,
+			    json_pack("{s:s,s:O}", "dir", query_dir(rq),
 				      "files", json_object_get(head, "files")));
 	else
 		answer_bytes(rq, 204, "text/plain", NULL, 0);
@@ -1002,14 +968,8 @@ void delete_file(struct request *rq)
 
 void list_files(struct request *rq)
 {
-	const char *dir = MHD_lookup_connection_value(
-		rq->conn, MHD_GET_ARGUMENT_KIND, "dir");
-	snprintf(rq->query_dir, sizeof(rq->query_dir), "%s", dir ? dir : "");
-	if (dir && strlen(dir) >= sizeof(rq->query_dir)) {
-		answer_error(rq, 400, "dir", "too long", NULL);
-		return;
-	}
-	file_request(rq, "list", rq->query_dir);
+	/* its length is the path checks' (max-path) */
+	file_request(rq, "list", query_dir(rq));
 }
 
 /* ---- the terminal ------------------------------------------------------ */
@@ -1034,5 +994,5 @@ void get_pty(struct request *rq)
 		answer_error(rq, 409, NULL, busy, NULL);
 		return;
 	}
-	ws_upgrade(rq, s);
+	ws_upgrade(rq);
 }

@@ -145,7 +145,7 @@ static void ws_free(struct ws *w)
 	if (w->session)
 		session_pty_closed(w->session);
 	LIST_REMOVE(all, w);
-	front_watch(w->fd, 0, false);
+	front_watch(w->fd, EPOLL_CTL_DEL, 0);
 	wslay_event_context_free(w->ctx);
 	MHD_upgrade_action(w->urh, MHD_UPGRADE_ACTION_CLOSE);
 	free(w->extra);
@@ -170,7 +170,7 @@ static bool ws_update(struct ws *w)
 		ws_free(w);
 		return false;
 	}
-	if (want != w->watching && front_watch(w->fd, want, true) == 0)
+	if (want != w->watching && front_watch(w->fd, EPOLL_CTL_MOD, want) == 0)
 		w->watching = want;
 	return true;
 }
@@ -363,13 +363,11 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *req_cls,
 			MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
 	(void)conn;
-	(void)req_cls;
-	char *id = cls; /* the session's id and token, looked up again: the
-			 * session may have ended since the answer */
-	struct token *t = NULL;
-	memcpy(&t, id + 33, sizeof(t));
-	struct session *s = session_find(id, t);
-	free(id);
+	(void)cls;
+	/* the request, still ours until the connection closes: its session
+	 * looked up again, for it may have ended since the answer */
+	struct request *rq = req_cls;
+	struct session *s = session_find(rq->id, rq->token);
 	static const struct wslay_event_callbacks cb = {
 		.recv_callback = on_recv,
 		.send_callback = on_send,
@@ -394,7 +392,7 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *req_cls,
 	LIST_PUSH(all, w);
 	int flags = fcntl(sock, F_GETFL);
 	if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0 ||
-	    front_watch(sock, 0, true) < 0) {
+	    front_watch(sock, EPOLL_CTL_ADD, EPOLLIN) < 0) {
 		ws_free(w); /* the session was never told of it */
 		return;
 	}
@@ -420,7 +418,7 @@ static bool header_has(struct request *rq, const char *name, const char *word)
 	return false;
 }
 
-void ws_upgrade(struct request *rq, struct session *s)
+void ws_upgrade(struct request *rq)
 {
 	const char *key = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 						      "Sec-WebSocket-Key");
@@ -443,17 +441,9 @@ void ws_upgrade(struct request *rq, struct session *s)
 			     "not 16 bytes in base64", NULL);
 		return;
 	}
-	char *cls = malloc(33 + sizeof(struct token *));
-	if (!cls) {
-		answer_error(rq, 500, NULL, "out of memory", NULL);
-		return;
-	}
-	memcpy(cls, s->id, 33);
-	memcpy(cls + 33, &s->token, sizeof(s->token));
 	struct MHD_Response *resp =
-		MHD_create_response_for_upgrade(on_upgraded, cls);
+		MHD_create_response_for_upgrade(on_upgraded, NULL);
 	if (!resp) {
-		free(cls);
 		answer_error(rq, 500, NULL, "out of memory", NULL);
 		return;
 	}

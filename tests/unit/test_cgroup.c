@@ -160,6 +160,19 @@ static void test_hybrid(void **state)
 	assert_int_equal(u.memory_peak, 4096);
 	assert_int_equal(u.oom_kills, 1);
 	assert_string_equal(u.peak_from, "memory.max_usage_in_bytes");
+	/* a session's cell: the peak starts again (v1 has one for all, so
+	 * it is written 0), and the record's stays the whole run's */
+	put(cg.v1[CG_MEMORY], "memory.usage_in_bytes", "2048\n");
+	assert_int_equal(cgroup_memory_reset(&cg), 0);
+	get(cg.v1[CG_MEMORY], "memory.max_usage_in_bytes", text, sizeof(text));
+	assert_string_equal(text, "0");
+	put(cg.v1[CG_MEMORY], "memory.max_usage_in_bytes", "3072\n");
+	uint64_t now, peak;
+	assert_true(cgroup_memory_now(&cg, &now, &peak));
+	assert_int_equal(now, 2048);
+	assert_int_equal(peak, 3072);
+	cgroup_usage(&cg, &u);
+	assert_int_equal(u.memory_peak, 4096);
 	assert_true(cgroup_attach(&cg, 12345, &err) == 0);
 	get(cg.v1[CG_PIDS], "cgroup.procs", text, sizeof(text));
 	assert_string_equal(text, "12345");

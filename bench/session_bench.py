@@ -16,8 +16,9 @@ import sys
 import tempfile
 import time
 
-STOCKADE, ROUNDS, CELLS, SESSIONS = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
-                                     int(sys.argv[4]))
+# the service starts in /: a relative path (make bench's) is made whole
+STOCKADE = os.path.abspath(sys.argv[1])
+ROUNDS, CELLS, SESSIONS = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 PYTHON = "/usr/bin/python3"
 WARMUP = 20
 STARTS = 20
